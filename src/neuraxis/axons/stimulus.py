@@ -17,7 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neuraxis._validate import check_option, check_positive, check_range
+from neuraxis._validate import (
+    NeuraxisInputError,
+    check_int,
+    check_option,
+    check_positive,
+    check_range,
+)
 
 
 def point_source_mv_per_ma(
@@ -108,11 +114,11 @@ class Waveform:
         check_range("interphase_gap_us", self.interphase_gap_us, 0.0, 100000.0, "us")
         check_range("recovery_ratio", self.recovery_ratio, 0.1, 100.0, "")
         check_range("delay_us", self.delay_us, 0.0, 1e6, "us")
-        check_range("n_pulses", self.n_pulses, 1, 100000, "")
+        check_int("n_pulses", self.n_pulses, 1, 100000)
         if self.n_pulses > 1:
             check_range("rate_hz", self.rate_hz, 0.0, 1e6, "Hz", low_inclusive=False)
             if 1e6 / self.rate_hz < self.pulse_duration_us:
-                raise ValueError(
+                raise NeuraxisInputError(
                     f"Invalid value for 'rate_hz'. Allowed range is (0, "
                     f"{1e6 / self.pulse_duration_us:g}] Hz for this pulse "
                     f"({self.pulse_duration_us:g} us long), but got {self.rate_hz:g} Hz")
