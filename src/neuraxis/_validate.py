@@ -29,9 +29,10 @@ def check_option(field: str, value: object, allowed: Sequence[str]) -> str:
     allowed_txt = ", ".join(repr(a) for a in allowed)
     hint = ""
     if isinstance(value, str):
-        close = difflib.get_close_matches(value, list(allowed), n=1)
+        lowered = {a.lower(): a for a in allowed}
+        close = difflib.get_close_matches(value.lower(), list(lowered), n=1)
         if close:
-            hint = f" - did you mean {close[0]!r}?"
+            hint = f" - did you mean {lowered[close[0]]!r}?"
     raise NeuraxisInputError(
         f"Invalid value for {field!r}. Allowed values are {allowed_txt}, but got {value!r}{hint}"
     )
