@@ -95,6 +95,26 @@ def auto_n_nodes(node_spacing_um: float, distance_mm: float, offset_mm: float = 
     return _NODE_BUCKETS[-1]
 
 
+def point_source_fiber(
+    model: str, diameter_um: float, distance_mm: float, offset_mm: float,
+    sigma_s_per_m: float, n_nodes: int | None = None, geometry: str = "auto",
+) -> tuple[Cable, np.ndarray]:
+    """Cable of one fiber and its point-source potentials (mV per mA).
+
+    ``n_nodes=None`` applies the fiber length rule of :func:`auto_n_nodes`.
+    The one place that sets up a point-source fiber, for neuraxis and for the
+    NEURON reference alike.
+    """
+    geom = _geom(model, geometry)
+    if n_nodes is None:
+        spacing = build_cable(model, diameter_um, 5, **geom).node_spacing_um
+        n_nodes = auto_n_nodes(spacing, distance_mm, offset_mm)
+    cab = build_cable(model, diameter_um, n_nodes, **geom)
+    ve = fiber_point_source_mv_per_ma(cab.x_um, cab.middle_node_x_um, distance_mm, offset_mm,
+                                      sigma_s_per_m)
+    return cab, ve
+
+
 #: Search hint only (affects speed, never results): log threshold regressed on
 #: log diameter, log pulse width and log of an activating-function estimate,
 #: fitted to 120 MRG point-source thresholds (0.3-3 mm, 50-500 us, 5.7-16 um);
@@ -257,13 +277,8 @@ def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_
                       interphase_gap_us=gap_us)
         waves.append(wf)
         if ve_list is None:
-            nn = n_nodes
-            if nn is None:
-                spacing = build_cable(model, float(diam[i]), 5, **_geom(model, geometry))
-                nn = auto_n_nodes(spacing.node_spacing_um, float(dist[i]), float(offs[i]))
-            cab = build_cable(model, float(diam[i]), nn, **_geom(model, geometry))
-            ve = fiber_point_source_mv_per_ma(cab.x_um, cab.middle_node_x_um, float(dist[i]),
-                                              float(offs[i]), float(sig[i]))
+            cab, ve = point_source_fiber(model, float(diam[i]), float(dist[i]),
+                                         float(offs[i]), float(sig[i]), n_nodes, geometry)
         else:
             cab = build_cable(model, float(diam[i]), n_nodes, **_geom(model, geometry))
             ve = np.asarray(ve_list[i], dtype=float)

@@ -284,7 +284,7 @@ def find_thresholds(diameter_um: np.ndarray, distance_mm: np.ndarray, offset_mm:
     from neuraxis.axons.api import (
         DEFAULT_POST_STIM_MS,
         _initial_guess_ma,
-        auto_n_nodes,
+        point_source_fiber,
     )
 
     n = np.size(diameter_um)
@@ -293,11 +293,9 @@ def find_thresholds(diameter_um: np.ndarray, distance_mm: np.ndarray, offset_mm:
     out = np.full(n, np.nan)
     for i in range(n):
         d, r, off, pw, sig, pol, shp = (x[i] for x in b)
-        spacing = _cable.build_mrg_cable(float(d), 5, geometry).node_spacing_um
-        nn = auto_n_nodes(spacing, float(r), float(off))
-        cab = _cable.build_mrg_cable(float(d), nn, geometry)
-        ve = stimulus.fiber_point_source_mv_per_ma(cab.x_um, cab.middle_node_x_um, float(r),
-                                                   float(off), float(sig))
+        cab, ve = point_source_fiber("mrg", float(d), float(r), float(off), float(sig),
+                                     geometry=geometry)
+        nn = cab.n_nodes
         wave = stimulus.Waveform(float(pw), str(shp), str(pol))
         tstop_ms = wave.end_us / 1000.0 + DEFAULT_POST_STIM_MS
         fiber = build_mrg(float(d), nn, geometry)
