@@ -89,6 +89,47 @@ def main() -> None:
     print(f"agreement on the sample: max |neuraxis/NEURON - 1| = {np.nanmax(np.abs(rel)):.2e}")
     print(f"RATIO machine (neuraxis all threads / NEURON 1 core): {rate_nx / rate_nrn:.0f}x")
     print(f"RATIO per core (neuraxis 1 thread / NEURON 1 core):   {rate_1 / rate_nrn:.0f}x")
+    raw_integration(args.dt_us)
+
+
+def raw_integration(dt_us: float, n_fibers: int = 128, n_nodes: int = 41,
+                    t_ms: float = 1.0) -> None:
+    """Engine speed without the search: fixed-length subthreshold runs, no early stop,
+    in compartment-steps per second (10 um MRG fibers, point source 1 mm)."""
+    import numba
+
+    from neuraxis.axons import Waveform, neuron_ref, simulate, stack_cables
+    from neuraxis.axons.api import point_source_fiber
+
+    cab, ve = point_source_fiber("mrg", 10.0, 1.0, 0.0, 0.2, n_nodes=n_nodes)
+    n_steps = int(round(t_ms / (dt_us * 1e-3)))
+    wave = Waveform(100.0).samples(dt_us, n_steps)
+    batch = stack_cables([cab] * n_fibers)
+    ves = np.repeat(ve[:, None], n_fibers, axis=1)
+    amp = np.full(n_fibers, 0.05)  # ~half threshold: every step is computed
+
+    def run() -> float:
+        t = time.perf_counter()
+        simulate(batch, ves, amp, wave, dt_us * 1e-3, detect_nodes=np.array([3, -4]),
+                 early_stop=False)
+        return time.perf_counter() - t
+
+    run()
+    work = cab.n_compartments * n_steps
+    t_all = min(run() for _ in range(3))
+    numba.set_num_threads(1)
+    t_one = min(run() for _ in range(3))
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    fiber = neuron_ref.build_mrg(10.0, n_nodes)
+    t = time.perf_counter()
+    neuron_ref.simulate(fiber, ve, 0.05, wave, dt_us, t_ms, early_stop=False)
+    t_nrn = time.perf_counter() - t
+    m_all, m_one = work * n_fibers / t_all / 1e6, work * n_fibers / t_one / 1e6
+    m_nrn = work / t_nrn / 1e6
+    print(f"raw integration ({n_nodes} nodes, {cab.n_compartments} compartments, {n_steps} "
+          f"steps): neuraxis {m_all:.0f} M compartment-steps/s ({m_one:.0f} M on 1 thread, "
+          f"{n_fibers} fibers), NEURON {m_nrn:.2f} M/s -> {m_all / m_nrn:.0f}x machine, "
+          f"{m_one / m_nrn:.0f}x per core")
 
 
 if __name__ == "__main__":
