@@ -72,7 +72,12 @@ def check_range(
     rng = f"{lo_br}{_fmt(low) if low is not None else '-inf'}, " \
           f"{_fmt(high) if high is not None else 'inf'}{hi_br}{u}"
     try:
-        arr = np.asarray(value, dtype=float)
+        raw = np.asarray(value)
+        if raw.dtype.kind in "USbO" and not (raw.dtype.kind == "O" and all(
+                isinstance(x, (int, float, np.number)) and not isinstance(x, bool)
+                for x in raw.reshape(-1))):
+            raise TypeError  # text, booleans and None are not numbers, even '5'
+        arr = np.asarray(raw, dtype=float)
     except (TypeError, ValueError):
         raise NeuraxisInputError(
             f"Invalid value for {field!r}. Allowed range is {rng}, but got {value!r} "
