@@ -417,3 +417,9 @@ def axon_thresholds(
         Console(stderr=True, highlight=False, soft_wrap=True).print(
             f"{len(rows)} thresholds in {wall_s:.2f} s ({rate:.1f} thresholds/s)"
             + (f"; results written to {out}" if out is not None else ""), markup=False)
+
+
+# Sub-apps in their own modules (imported last: they use the helpers above).
+from neuraxis.cli_field import field_app  # noqa: E402
+
+app.add_typer(field_app, name="field")

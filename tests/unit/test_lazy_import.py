@@ -48,3 +48,17 @@ def test_detector_sees_imports():
     seen = _loaded_after("import neuraxis, neuraxis.axons, scipy.linalg")
     assert seen["scipy"] is True
     assert seen["numba"] is False
+
+
+def test_field_import_does_not_load_the_fem_stack():
+    """Loading and probing a cached basis needs NumPy and SciPy only: gmsh, scikit-fem,
+    pyamg and matplotlib load inside meshing, solving and plotting."""
+    code = ("import json, sys\nimport neuraxis.field, neuraxis.anatomy, neuraxis.leads, "
+            "neuraxis.scenario, neuraxis.cli\n"
+            "print(json.dumps({m: m in sys.modules for m in "
+            "['gmsh', 'skfem', 'pyamg', 'matplotlib', 'numba']}))\n")
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=60, check=True)
+    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert not any(loaded.values()), loaded

@@ -1,0 +1,463 @@
+"""Spine and homogeneous volume-conductor descriptions (geometry as data, in mm).
+
+Coordinates: z along the cord (rostral positive), y dorsal (towards the
+patient's back), x to the patient's left; the origin is on the cord axis at the
+middle of the modelled segment. Every cross-section is extruded along z over
+``length_mm``.
+
+Geometry rules of :class:`SpineAnatomy` (all ellipses axis-aligned):
+
+* cord: centre ``(cord_offset_x_mm, 0)``, semi-axes ``cord_width_mm / 2``,
+  ``cord_depth_mm / 2``;
+* dural sac inner surface (outer boundary of the CSF): centred at x = 0, dorsal-most
+  point at ``y = cord_depth/2 + dcsf``, ventral-most at
+  ``y = -(cord_depth/2 + ventral_csf)``, width ``cord_width + 2 lateral_csf``. A cord
+  displaced laterally (``cord_offset_x_mm``) moves inside an unchanged sac, so
+  ``dcsf_mm`` is the dorsal CSF thickness on the canal midline for a centred cord;
+* dura outer surface: the sac grown by ``dura_thickness_mm`` on every side;
+* canal (inner bone surface): width ``canal_width_mm``, depth ``canal_depth_mm``,
+  centred at x = 0 and placed so that the ventral epidural space is
+  ``ventral_epidural_mm`` thick; the dorsal epidural space takes what is left
+  (:attr:`SpineAnatomy.dorsal_epidural_mm`);
+* bone outer surface: the canal grown by ``bone_thickness_mm``; then surrounding
+  tissue up to the grounded cylinder of radius ``domain_radius_mm``.
+
+The grey-matter outline and the dorsal-rootlet paths are schematic shapes
+scaled to the cord (see their docstrings), not traced from an atlas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from neuraxis._validate import (
+    NeuraxisInputError,
+    check_int,
+    check_option,
+    check_positive,
+    check_range,
+)
+from neuraxis.anatomy.tables import (
+    LEVELS,
+    Conductivities,
+    conductivities_from_dict,
+    level_defaults,
+    load_conductivities,
+)
+
+#: Allowed range (mm) of every length field of SpineAnatomy.
+SPINE_RANGES_MM: dict[str, tuple[float, float]] = {
+    "cord_width_mm": (3.0, 20.0),
+    "cord_depth_mm": (2.0, 15.0),
+    "cord_offset_x_mm": (-5.0, 5.0),
+    "dcsf_mm": (0.5, 12.0),
+    "ventral_csf_mm": (0.3, 8.0),
+    "lateral_csf_mm": (0.3, 10.0),
+    "dura_thickness_mm": (0.05, 2.0),
+    "canal_width_mm": (8.0, 40.0),
+    "canal_depth_mm": (8.0, 35.0),
+    "ventral_epidural_mm": (0.1, 10.0),
+    "bone_thickness_mm": (1.0, 30.0),
+    "length_mm": (60.0, 300.0),
+    "domain_radius_mm": (20.0, 200.0),
+    "encapsulation_thickness_mm": (0.0, 2.0),
+    "segment_length_mm": (5.0, 60.0),
+}
+MIN_CSF_MM = 0.2  # thinnest CSF layer between cord and sac anywhere (meshing)
+MIN_DORSAL_EPIDURAL_MM = 0.5
+MIN_LATERAL_EPIDURAL_MM = 0.2
+MIN_SURROUNDING_MM = 5.0  # tissue between bone and the grounded boundary
+
+
+@dataclass(frozen=True)
+class Ellipse:
+    """Axis-aligned ellipse in the (x, y) cross-section (mm)."""
+
+    center_x_mm: float
+    center_y_mm: float
+    semi_x_mm: float
+    semi_y_mm: float
+
+    def grown(self, d_mm: float) -> Ellipse:
+        """The ellipse with both semi-axes grown by ``d_mm`` (same centre)."""
+        return Ellipse(self.center_x_mm, self.center_y_mm, self.semi_x_mm + d_mm,
+                       self.semi_y_mm + d_mm)
+
+    def top_y_mm(self, x_mm: np.ndarray | float) -> np.ndarray:
+        """Dorsal surface height y(x) (mm); NaN where |x - centre| > semi-axis."""
+        u = (np.asarray(x_mm, dtype=float) - self.center_x_mm) / self.semi_x_mm
+        with np.errstate(invalid="ignore"):
+            return self.center_y_mm + self.semi_y_mm * np.sqrt(1.0 - u * u)
+
+    def point_mm(self, angle_from_dorsal_rad: np.ndarray | float, side: float = 1.0
+                 ) -> np.ndarray:
+        """Surface points at parametric angles measured from the dorsal midline.
+
+        ``side`` = +1 goes towards +x (patient's left), -1 towards -x. Returns (..., 2).
+        """
+        a = np.asarray(angle_from_dorsal_rad, dtype=float)
+        return np.stack([self.center_x_mm + side * self.semi_x_mm * np.sin(a),
+                         self.center_y_mm + self.semi_y_mm * np.cos(a)], axis=-1)
+
+    def points_mm(self, n: int = 720) -> np.ndarray:
+        """``n`` points around the ellipse, shape (n, 2)."""
+        return self.point_mm(np.linspace(0.0, 2.0 * np.pi, n, endpoint=False))
+
+    def level(self, xy_mm: np.ndarray) -> np.ndarray:
+        """Implicit value ((x-cx)/ax)^2 + ((y-cy)/ay)^2: < 1 inside, > 1 outside."""
+        xy = np.asarray(xy_mm, dtype=float)
+        return (((xy[..., 0] - self.center_x_mm) / self.semi_x_mm) ** 2
+                + ((xy[..., 1] - self.center_y_mm) / self.semi_y_mm) ** 2)
+
+
+def _gap_mm(inner: Ellipse, outer: Ellipse, n: int = 720) -> float:
+    """Smallest distance from ``inner`` to ``outer`` (negative if not contained), mm."""
+    p = inner.points_mm(n)
+    q = outer.points_mm(n)
+    d = np.sqrt(((p[:, None, :] - q[None, :, :]) ** 2).sum(-1)).min()
+    return float(d if np.all(outer.level(p) < 1.0) else -d)
+
+
+@dataclass(frozen=True)
+class SpineAnatomy:
+    """Layered spine cross-section extruded along the cord; lengths in mm.
+
+    Build it with :func:`spine_anatomy` or :func:`anatomy_from_scenario`, which
+    fill the per-level defaults; construction validates the geometry
+    (:meth:`validate`) and refuses inconsistent layers with a message saying why.
+    """
+
+    level: str
+    cord_width_mm: float
+    cord_depth_mm: float
+    dcsf_mm: float
+    canal_width_mm: float
+    canal_depth_mm: float
+    segment_length_mm: float
+    ventral_csf_mm: float
+    lateral_csf_mm: float
+    dura_thickness_mm: float
+    ventral_epidural_mm: float
+    bone_thickness_mm: float
+    length_mm: float
+    domain_radius_mm: float
+    conductivities: Conductivities = field(default_factory=load_conductivities)
+    cord_offset_x_mm: float = 0.0
+    encapsulation_thickness_mm: float = 0.0
+
+    kind = "spine"
+
+    def __post_init__(self) -> None:
+        check_option("level", self.level, LEVELS)
+        if not isinstance(self.conductivities, Conductivities):
+            raise NeuraxisInputError(
+                "Invalid value for 'conductivities'. Expected a Conductivities (use "
+                f"load_conductivities), but got {self.conductivities!r}")
+        for name, (lo, hi) in SPINE_RANGES_MM.items():
+            object.__setattr__(self, name, check_range(name, getattr(self, name), lo, hi, "mm"))
+        self.validate()
+
+    # ------------------------------------------------------------------ layers
+    @property
+    def cord_ellipse(self) -> Ellipse:
+        """Cord surface (white matter outer boundary)."""
+        return Ellipse(self.cord_offset_x_mm, 0.0, self.cord_width_mm / 2, self.cord_depth_mm / 2)
+
+    @property
+    def sac_ellipse(self) -> Ellipse:
+        """Dural sac inner surface = outer boundary of the CSF."""
+        top = self.cord_depth_mm / 2 + self.dcsf_mm
+        bottom = -(self.cord_depth_mm / 2 + self.ventral_csf_mm)
+        return Ellipse(0.0, (top + bottom) / 2, self.cord_width_mm / 2 + self.lateral_csf_mm,
+                       (top - bottom) / 2)
+
+    @property
+    def dura_ellipse(self) -> Ellipse:
+        """Dura outer surface (sac inner surface + dura thickness)."""
+        return self.sac_ellipse.grown(self.dura_thickness_mm)
+
+    @property
+    def canal_ellipse(self) -> Ellipse:
+        """Inner bone surface; the ventral epidural space is ``ventral_epidural_mm``."""
+        dura = self.dura_ellipse
+        bottom = dura.center_y_mm - dura.semi_y_mm - self.ventral_epidural_mm
+        return Ellipse(0.0, bottom + self.canal_depth_mm / 2, self.canal_width_mm / 2,
+                       self.canal_depth_mm / 2)
+
+    @property
+    def bone_ellipse(self) -> Ellipse:
+        """Outer bone surface (canal + ``bone_thickness_mm``)."""
+        return self.canal_ellipse.grown(self.bone_thickness_mm)
+
+    @property
+    def dorsal_epidural_mm(self) -> float:
+        """Dorsal epidural space on the midline (x = 0) between dura and bone, mm."""
+        return float(self.canal_ellipse.top_y_mm(0.0) - self.dura_ellipse.top_y_mm(0.0))
+
+    def epidural_space_mm(self, x_mm: np.ndarray | float) -> np.ndarray:
+        """Dorsal epidural thickness above the dura at ``x_mm`` (canal top - dura top), mm."""
+        return self.canal_ellipse.top_y_mm(x_mm) - self.dura_ellipse.top_y_mm(x_mm)
+
+    # -------------------------------------------------------------- validation
+    def validate(self) -> None:
+        """Refuse an inconsistent geometry with a message naming the fields to change."""
+        at = f" at {self.level}"
+        sac, dura, canal = self.sac_ellipse, self.dura_ellipse, self.canal_ellipse
+        if _gap_mm(self.cord_ellipse, sac) < MIN_CSF_MM:
+            raise NeuraxisInputError(
+                f"Invalid anatomy: the cord (width {self.cord_width_mm:g} mm, offset "
+                f"cord_offset_x_mm = {self.cord_offset_x_mm:g}) leaves less than {MIN_CSF_MM:g} mm "
+                f"of CSF inside the dural sac (lateral_csf_mm = {self.lateral_csf_mm:g}); lower "
+                "|cord_offset_x_mm| or raise lateral_csf_mm")
+        dura_depth = 2 * dura.semi_y_mm + self.ventral_epidural_mm
+        if self.dorsal_epidural_mm < MIN_DORSAL_EPIDURAL_MM:
+            raise NeuraxisInputError(
+                f"Invalid anatomy: the dural sac (depth {dura_depth:.1f} mm with dcsf_mm = "
+                f"{self.dcsf_mm:g}, including dura and ventral epidural space) does not fit in "
+                f"the canal (canal_depth_mm = {self.canal_depth_mm:g}{at}) with the "
+                f"{MIN_DORSAL_EPIDURAL_MM:g} mm minimum dorsal epidural space (it leaves "
+                f"{self.dorsal_epidural_mm:.2f} mm); lower dcsf_mm or raise canal_depth_mm")
+        if 2 * dura.semi_x_mm + 2 * MIN_LATERAL_EPIDURAL_MM > self.canal_width_mm or \
+                _gap_mm(dura, canal) < MIN_LATERAL_EPIDURAL_MM:
+            raise NeuraxisInputError(
+                f"Invalid anatomy: the dural sac (outer width {2 * dura.semi_x_mm:.1f} mm = "
+                f"cord_width_mm + 2 lateral_csf_mm + 2 dura_thickness_mm) does not fit in the "
+                f"canal (canal_width_mm = {self.canal_width_mm:g}{at}) with "
+                f"{MIN_LATERAL_EPIDURAL_MM:g} mm of epidural space on every side; lower "
+                "lateral_csf_mm or cord_width_mm, or raise canal_width_mm")
+        bone = self.bone_ellipse
+        reach = float(np.hypot(*bone.points_mm().T).max())
+        if reach + MIN_SURROUNDING_MM > self.domain_radius_mm:
+            raise NeuraxisInputError(
+                f"Invalid anatomy: the domain (domain_radius_mm = {self.domain_radius_mm:g}) must "
+                f"reach at least {MIN_SURROUNDING_MM:g} mm beyond the bone, whose outer surface "
+                f"extends {reach:.1f} mm from the cord axis; raise domain_radius_mm or lower "
+                "bone_thickness_mm")
+
+    # ------------------------------------------------------- schematic shapes
+    def grey_matter_outline_mm(self, n: int = 160) -> np.ndarray:
+        """Closed butterfly-shaped grey-matter polygon in (x, y), shape (n, 2), mm.
+
+        Schematic, not traced from an atlas: a star-shaped radius function of the
+        polar angle in cord-normalised coordinates (unit circle = cord surface)
+        with two narrow dorsal horns pointing 38 deg off the dorsal midline towards
+        the dorsolateral sulci (reaching about 0.88 of the cord radius), two wider
+        ventral horns (about 0.75) and a 0.3 central region; mapped onto the cord
+        ellipse. Smooth (sums of Gaussians), simple (star-shaped about the cord
+        centre) and inside the cord by construction (radius capped at 0.9).
+        """
+        n = check_int("n", n, 16, 10000)
+        phi = np.linspace(0.0, 2.0 * np.pi, n, endpoint=False)  # polar angle from +x
+
+        def lobe(center_deg: float, width_deg: float) -> np.ndarray:
+            d = np.angle(np.exp(1j * (phi - np.radians(center_deg))))
+            return np.exp(-0.5 * (d / np.radians(width_deg)) ** 2)
+
+        r = (0.30 + 0.58 * (lobe(52, 10) + lobe(128, 10))
+             + 0.45 * (lobe(-38, 28) + lobe(-142, 28)) + 0.10 * (lobe(0, 18) + lobe(180, 18)))
+        r = np.minimum(r, 0.9)
+        c = self.cord_ellipse
+        return np.stack([c.center_x_mm + c.semi_x_mm * r * np.cos(phi),
+                         c.center_y_mm + c.semi_y_mm * r * np.sin(phi)], axis=1)
+
+    def dorsal_rootlet_paths_mm(self, side: str, z_entry_mm: float, n_points: int = 50, *,
+                                rostral_rise_mm: float = 10.0,
+                                entry_angle_deg: float = 45.0) -> np.ndarray:
+        """Schematic path of a dorsal rootlet from the dural sleeve to its entry zone.
+
+        Point 0 lies on the dural sac inner surface at its lateral-most point,
+        ``rostral_rise_mm`` caudal to the entry; the last point lies on the cord
+        surface at the dorsal root entry zone (dorsolateral sulcus,
+        ``entry_angle_deg`` off the dorsal midline, parametric angle on the cord
+        ellipse) at ``z_entry_mm``. In between, the path blends the sac and cord
+        surfaces at a parametric angle sweeping from 90 deg to ``entry_angle_deg``
+        (smoothstep blend), rising linearly in z: it stays in the CSF. Schematic.
+
+        Parameters
+        ----------
+        side : {'left', 'right'}
+            Patient's left (+x) or right (-x).
+        z_entry_mm : float
+            Entry-zone position along the cord, mm.
+        n_points : int
+            Number of points (>= 2).
+        rostral_rise_mm : float
+            Rise in z from the dura to the entry zone, mm (0 to 40).
+        entry_angle_deg : float
+            Entry-zone angle from the dorsal midline, deg (20 to 70).
+
+        Returns
+        -------
+        numpy.ndarray
+            (n_points, 3) points (x, y, z) in mm.
+        """
+        sgn = 1.0 if check_option("side", side, ("left", "right")) == "left" else -1.0
+        z_entry = check_range("z_entry_mm", z_entry_mm, -self.length_mm / 2, self.length_mm / 2,
+                              "mm")
+        n_points = check_int("n_points", n_points, 2, 100000)
+        rise = check_range("rostral_rise_mm", rostral_rise_mm, 0.0, 40.0, "mm")
+        entry = np.radians(check_range("entry_angle_deg", entry_angle_deg, 20.0, 70.0, "deg"))
+        if z_entry - rise < -self.length_mm / 2:
+            raise NeuraxisInputError(
+                f"Invalid value for 'z_entry_mm'. The rootlet starts {rise:g} mm caudal to its "
+                f"entry, so z_entry_mm must be at least {-self.length_mm / 2 + rise:g} mm "
+                f"(length_mm = {self.length_mm:g}), but got {z_entry:g} mm")
+        t = np.linspace(0.0, 1.0, n_points)
+        ang = np.pi / 2 + (entry - np.pi / 2) * t
+        lam = (1.0 - (3 * t**2 - 2 * t**3))[:, None]  # 1 on the sac, 0 on the cord
+        xy = lam * self.sac_ellipse.point_mm(ang, sgn) + (1 - lam) * self.cord_ellipse.point_mm(
+            ang, sgn)
+        return np.column_stack([xy, z_entry - rise * (1.0 - t)])
+
+    def segment_entry_z_mm(self, margin_mm: float = 10.0, rostral_rise_mm: float = 10.0
+                           ) -> np.ndarray:
+        """Dorsal-root entry-zone positions of the segments in the model (z, mm).
+
+        Entries are ``segment_length_mm`` apart with one at z = 0 (the middle of the
+        modelled segment), kept where the entry is at most ``length/2 - margin_mm``
+        and its rootlet's dural end (``rostral_rise_mm`` caudal) at least
+        ``-length/2 + margin_mm``. ``segment_length_mm`` is an unverified placeholder.
+        """
+        margin = check_range("margin_mm", margin_mm, 0.0, self.length_mm / 2, "mm")
+        rise = check_range("rostral_rise_mm", rostral_rise_mm, 0.0, 40.0, "mm")
+        half = self.length_mm / 2 - margin
+        k = np.arange(-int(half // self.segment_length_mm) - 1,
+                      int(half // self.segment_length_mm) + 2)
+        z = k * self.segment_length_mm
+        return z[(z <= half + 1e-9) & (z - rise >= -half - 1e-9)].astype(float)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict (stable key order) for hashing and serialisation."""
+        out: dict[str, Any] = {"kind": self.kind}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = v.to_dict() if f.name == "conductivities" else v
+        return out
+
+
+@dataclass(frozen=True)
+class HomogeneousMedium:
+    """Homogeneous (optionally anisotropic) cylinder: a reference volume conductor.
+
+    ``sigma_s_per_m`` is (x, y, z) in S/m; the cylinder's axis is z, its radius
+    ``radius_mm`` and length ``length_mm``; the outer surface is grounded.
+    """
+
+    sigma_s_per_m: tuple[float, float, float]
+    radius_mm: float = 40.0
+    length_mm: float = 90.0
+
+    kind = "homogeneous"
+
+    def __post_init__(self) -> None:
+        s = np.atleast_1d(check_positive("sigma_s_per_m", self.sigma_s_per_m, "S/m"))
+        if s.size == 1:
+            s = np.repeat(s, 3)
+        if s.shape != (3,):
+            raise NeuraxisInputError(
+                "Invalid value for 'sigma_s_per_m'. Allowed values are one number or three "
+                f"(x, y, z) in S/m, but got {self.sigma_s_per_m!r}")
+        object.__setattr__(self, "sigma_s_per_m", tuple(float(v) for v in s))
+        object.__setattr__(self, "radius_mm", check_range("radius_mm", self.radius_mm, 10, 500,
+                                                          "mm"))
+        object.__setattr__(self, "length_mm", check_range("length_mm", self.length_mm, 60, 500,
+                                                          "mm"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict (stable key order)."""
+        d = asdict(self)
+        return {"kind": self.kind, "sigma_s_per_m": list(d["sigma_s_per_m"]),
+                "radius_mm": d["radius_mm"], "length_mm": d["length_mm"]}
+
+
+def spine_anatomy(level: str, conductivities: dict[str, float] | Conductivities | None = None,
+                  **overrides: float) -> SpineAnatomy:
+    """Spine anatomy at a vertebral level: table defaults, then overrides (mm).
+
+    Parameters
+    ----------
+    level : str
+        One of ``'T8'`` ... ``'T12'``.
+    conductivities : dict | Conductivities | None
+        Conductivity overrides by short key (S/m), e.g. ``{"csf": 1.8}``.
+    **overrides : float
+        Any length field of :class:`SpineAnatomy` (mm), e.g. ``dcsf_mm=4.5``.
+
+    Returns
+    -------
+    SpineAnatomy
+        Validated; an inconsistent geometry raises :class:`NeuraxisInputError`.
+    """
+    values: dict[str, Any] = level_defaults(level)
+    for key, value in overrides.items():
+        check_option("anatomy key", key, tuple(SPINE_RANGES_MM))
+        values[key] = value
+    cond = conductivities if isinstance(conductivities, Conductivities) else \
+        load_conductivities(conductivities)
+    return SpineAnatomy(level=level, conductivities=cond, **values)
+
+
+SPINE_KEYS = ("kind", "level", "conductivities", *SPINE_RANGES_MM)
+HOMOGENEOUS_KEYS = ("kind", "sigma_s_per_m", "radius_mm", "length_mm")
+
+
+def anatomy_from_scenario(section: dict[str, Any] | None, level: str | None = None
+                          ) -> SpineAnatomy | HomogeneousMedium:
+    """Build the volume conductor from a scenario's ``anatomy:`` mapping.
+
+    Parameters
+    ----------
+    section : dict | None
+        E.g. ``{kind: spine, level: T9, dcsf_mm: 4.5, conductivities: {csf: 1.8}}``
+        or ``{kind: homogeneous, sigma_s_per_m: [0.2, 0.2, 0.6]}``. ``kind``
+        defaults to ``'spine'``; ``None`` means all defaults at ``level``. Every
+        length in mm, conductivities in S/m; unknown keys are refused.
+    level : str | None
+        Level from elsewhere in the scenario (e.g. the lead placement); must agree
+        with ``section['level']`` when both are given.
+
+    Returns
+    -------
+    SpineAnatomy | HomogeneousMedium
+    """
+    sec = {} if section is None else section
+    if not isinstance(sec, dict):
+        raise NeuraxisInputError(f"Invalid value for 'anatomy'. Expected a mapping, but got {sec!r}")
+    kind = check_option("anatomy.kind", sec.get("kind", "spine"), ("spine", "homogeneous"))
+    allowed = SPINE_KEYS if kind == "spine" else HOMOGENEOUS_KEYS
+    for key in sec:
+        check_option(f"key in 'anatomy' (kind {kind})", key, allowed)
+    if kind == "homogeneous":
+        if "sigma_s_per_m" not in sec:
+            raise NeuraxisInputError("Invalid anatomy: kind 'homogeneous' needs 'sigma_s_per_m' "
+                                     "(one value or [x, y, z], S/m)")
+        return HomogeneousMedium(**{k: v for k, v in sec.items() if k != "kind"})
+    lev = sec.get("level", level)
+    if lev is None:
+        raise NeuraxisInputError(
+            f"Invalid anatomy: no 'level' given; allowed values are {', '.join(LEVELS)}")
+    check_option("anatomy.level", lev, LEVELS)
+    if level is not None and level != lev:
+        raise NeuraxisInputError(
+            f"Invalid anatomy: anatomy.level {lev!r} differs from the lead's level {level!r}; "
+            "the model covers one vertebral level")
+    lengths = {k: v for k, v in sec.items() if k in SPINE_RANGES_MM}
+    return spine_anatomy(lev, sec.get("conductivities"), **lengths)
+
+
+def anatomy_from_dict(d: dict[str, Any]) -> SpineAnatomy | HomogeneousMedium:
+    """Inverse of ``to_dict()`` for either anatomy kind."""
+    kind = check_option("anatomy.kind", d.get("kind"), ("spine", "homogeneous"))
+    rest = {k: v for k, v in d.items() if k != "kind"}
+    if kind == "homogeneous":
+        return HomogeneousMedium(**{k: (tuple(v) if k == "sigma_s_per_m" else v)
+                                    for k, v in rest.items()})
+    rest["conductivities"] = conductivities_from_dict(rest["conductivities"])
+    return SpineAnatomy(**rest)
+
+
+__all__ = ["Ellipse", "HomogeneousMedium", "SpineAnatomy", "anatomy_from_dict",
+           "anatomy_from_scenario", "spine_anatomy"]

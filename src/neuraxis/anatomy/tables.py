@@ -1,0 +1,152 @@
+"""Versioned data tables of the volume conductor: conductivities and per-level anatomy.
+
+The tables live in ``neuraxis/data/conductivities.yaml`` and
+``neuraxis/data/anatomy_levels.yaml``; every value carries its source and a
+``verified`` flag. This module reads them (``importlib.resources``) and turns
+them into plain values; the geometry is in :mod:`neuraxis.anatomy.model`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from neuraxis._validate import NeuraxisInputError, check_option, check_positive
+
+LEVELS = ("T8", "T9", "T10", "T11", "T12")
+
+#: Short override key -> (table tissue, table value key).
+_CONDUCTIVITY_KEYS = {
+    "white_matter_longitudinal": ("white_matter", "longitudinal_s_per_m"),
+    "white_matter_transverse": ("white_matter", "transverse_s_per_m"),
+    "grey_matter": ("grey_matter", "value_s_per_m"),
+    "csf": ("csf", "value_s_per_m"),
+    "dura": ("dura", "value_s_per_m"),
+    "epidural_fat": ("epidural_fat", "value_s_per_m"),
+    "bone": ("bone", "value_s_per_m"),
+    "surrounding": ("surrounding", "value_s_per_m"),
+    "encapsulation": ("encapsulation", "value_s_per_m"),
+}
+
+
+def read_table(filename: str) -> dict[str, Any]:
+    """Read one YAML data table shipped in ``neuraxis.data`` (a fresh copy).
+
+    Parameters
+    ----------
+    filename : str
+        File name inside the ``neuraxis.data`` package, e.g. ``'leads.yaml'``.
+
+    Returns
+    -------
+    dict
+        The parsed table; it always has a top-level ``version``.
+    """
+    import copy
+
+    return copy.deepcopy(_read_cached(filename))
+
+
+@cache
+def _read_cached(filename: str) -> dict[str, Any]:
+    import yaml
+
+    text = resources.files("neuraxis.data").joinpath(filename).read_text(encoding="utf-8")
+    table = yaml.safe_load(text)
+    if not isinstance(table, dict) or "version" not in table:
+        raise RuntimeError(f"data table {filename!r} has no top-level 'version'")
+    return table
+
+
+@dataclass(frozen=True)
+class Conductivities:
+    """Tissue conductivities of the spine model (S/m).
+
+    White matter is anisotropic: ``longitudinal`` along the cord (z),
+    ``transverse`` across it (x, y). Defaults and sources are in
+    ``neuraxis/data/conductivities.yaml``; build one with
+    :func:`load_conductivities`.
+    """
+
+    white_matter_longitudinal_s_per_m: float
+    white_matter_transverse_s_per_m: float
+    grey_matter_s_per_m: float
+    csf_s_per_m: float
+    dura_s_per_m: float
+    epidural_fat_s_per_m: float
+    bone_s_per_m: float
+    surrounding_s_per_m: float
+    encapsulation_s_per_m: float
+
+    def to_dict(self) -> dict[str, float]:
+        """Plain ``{field: value}`` dict in field order (S/m)."""
+        return {k: float(v) for k, v in asdict(self).items()}
+
+
+def conductivity_keys() -> tuple[str, ...]:
+    """Short keys accepted as overrides, e.g. ``'csf'``, ``'white_matter_longitudinal'``."""
+    return tuple(_CONDUCTIVITY_KEYS)
+
+
+def load_conductivities(overrides: dict[str, float] | None = None) -> Conductivities:
+    """Default conductivities from the data table, with optional overrides.
+
+    Parameters
+    ----------
+    overrides : dict | None
+        ``{short_key: value_s_per_m}``, e.g. ``{"csf": 1.8}``; keys are those of
+        :func:`conductivity_keys`; values in S/m, strictly positive.
+
+    Returns
+    -------
+    Conductivities
+    """
+    tissues = read_table("conductivities.yaml")["tissues"]
+    values = {f"{key}_s_per_m": float(tissues[t][k]) for key, (t, k) in _CONDUCTIVITY_KEYS.items()}
+    cond = Conductivities(**values)
+    if overrides is None:
+        return cond
+    if not isinstance(overrides, dict):
+        raise NeuraxisInputError(
+            f"Invalid value for 'conductivities'. Expected a mapping of tissue to S/m "
+            f"(keys {', '.join(_CONDUCTIVITY_KEYS)}), but got {overrides!r}"
+        )
+    changes = {}
+    for key, value in overrides.items():
+        check_option("conductivity key", key, tuple(_CONDUCTIVITY_KEYS))
+        changes[f"{key}_s_per_m"] = check_positive(f"{key}_s_per_m", value, "S/m")
+    return replace(cond, **changes)
+
+
+def conductivities_from_dict(values: dict[str, float]) -> Conductivities:
+    """Inverse of :meth:`Conductivities.to_dict` (every field required, S/m)."""
+    names = [f.name for f in fields(Conductivities)]
+    for key in values:
+        check_option("conductivity field", key, names)
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise NeuraxisInputError(f"Invalid conductivities: missing {', '.join(missing)}")
+    return Conductivities(**{n: check_positive(n, values[n], "S/m") for n in names})
+
+
+def level_defaults(level: str) -> dict[str, float]:
+    """Default anatomy values (mm) for one vertebral level, including the global ones.
+
+    Parameters
+    ----------
+    level : str
+        One of ``'T8'`` ... ``'T12'``.
+
+    Returns
+    -------
+    dict
+        ``{field_mm: value}``: the per-level entries (cord, dCSF, canal, segment
+        length) and the global defaults (dura, ventral CSF, bone, domain, length).
+    """
+    check_option("level", level, LEVELS)
+    table = read_table("anatomy_levels.yaml")
+    out = {k: float(v["value"]) for k, v in table["defaults"].items()}
+    out.update({k: float(v["value"]) for k, v in table["levels"][level].items()})
+    return out

@@ -1,0 +1,33 @@
+"""Leads: the catalogue, custom layouts and placement in the volume conductor.
+
+Public API
+----------
+load_lead, list_leads, lead_from_scenario : :class:`LeadSpec` from
+    ``neuraxis/data/leads.yaml`` or a custom layout.
+ContactSpec, LeadSpec : contacts and body in the lead frame (mm).
+Placement, placement_from_scenario : level, offsets (mm), rotation (deg).
+place_lead, PlacedLead : the lead in world coordinates, refused if it does not fit.
+"""
+
+from __future__ import annotations
+
+from neuraxis.leads.catalogue import (
+    ContactSpec,
+    LeadSpec,
+    build_lead,
+    lead_from_scenario,
+    list_leads,
+    load_lead,
+)
+from neuraxis.leads.placement import (
+    PlacedLead,
+    Placement,
+    place_lead,
+    placement_from_scenario,
+    rotation_about_y,
+)
+
+__all__ = [
+    "ContactSpec", "LeadSpec", "PlacedLead", "Placement", "build_lead", "lead_from_scenario",
+    "list_leads", "load_lead", "place_lead", "placement_from_scenario", "rotation_about_y",
+]

@@ -1,0 +1,65 @@
+"""The scenario file (YAML): what is simulated, section by section.
+
+Sections used so far: ``anatomy``, ``lead``, ``placement``, ``mesh``
+(coarse|default|fine). Later issues add ``program``, ``pain_map`` and ``fibers``.
+Example (``examples/field_1x8_t9.yaml``)::
+
+    anatomy: {kind: spine, level: T9, dcsf_mm: 3.8}
+    lead: {model: percutaneous_1x8}
+    placement: {level: T9, offset_x_mm: 0.0}
+    mesh: default
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from neuraxis._validate import NeuraxisInputError, check_option
+
+SECTIONS = ("name", "description", "anatomy", "lead", "placement", "mesh", "program",
+            "pain_map", "fibers")
+
+
+def load_scenario(path: str | Path) -> dict[str, Any]:
+    """Read and check the top level of a scenario file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    NeuraxisInputError
+        If it is not a YAML mapping or has unknown sections.
+    """
+    import yaml
+
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise NeuraxisInputError(f"Invalid scenario file '{p}': not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise NeuraxisInputError(
+            f"Invalid scenario file '{p}': expected a mapping with sections "
+            f"{', '.join(SECTIONS)}")
+    for key in data:
+        check_option("scenario section", str(key), SECTIONS)
+    return data
+
+
+def field_inputs(scenario: dict[str, Any]) -> tuple[Any, Any, str]:
+    """Anatomy, placed lead and mesh preset of a scenario (validated)."""
+    from neuraxis.anatomy import anatomy_from_scenario
+    from neuraxis.field.model import MESH_PRESETS
+    from neuraxis.leads import lead_from_scenario, place_lead, placement_from_scenario
+
+    if "lead" not in scenario:
+        raise NeuraxisInputError("Invalid scenario: the 'lead' section is missing")
+    anat = scenario.get("anatomy")
+    level = anat.get("level") if isinstance(anat, dict) else None
+    placement = placement_from_scenario(scenario.get("placement"), level=level)
+    anatomy = anatomy_from_scenario(scenario.get("anatomy"), level=placement.level)
+    lead = lead_from_scenario(scenario["lead"])
+    mesh = check_option("mesh", str(scenario.get("mesh", "default")), MESH_PRESETS)
+    return anatomy, place_lead(lead, placement, anatomy), mesh

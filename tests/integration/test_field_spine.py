@@ -1,0 +1,100 @@
+"""Spine field basis end to end on coarse meshes: CLI, cache, physics sanity."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("gmsh")
+pytest.importorskip("skfem")
+pytest.importorskip("pyamg")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from neuraxis.anatomy import spine_anatomy  # noqa: E402
+from neuraxis.cli import app  # noqa: E402
+from neuraxis.field import build_field_basis  # noqa: E402
+from neuraxis.leads import Placement, lead_from_scenario, place_lead  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+ONE_CONTACT = {"kind": "percutaneous", "diameter_mm": 1.3, "contact_length_mm": 3.0,
+               "gap_mm": 4.0, "n_contacts": 1}
+
+
+@pytest.fixture(scope="module")
+def coarse_scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The bundled 1x8 scenario on a coarse mesh, with a cache shared by this module."""
+    tmp = tmp_path_factory.mktemp("field")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NEURAXIS_CACHE_DIR", str(tmp / "cache"))
+    text = (EXAMPLES / "field_1x8_t9.yaml").read_text().replace("mesh: default", "mesh: coarse")
+    path = tmp / "s.yaml"
+    path.write_text(text)
+    yield path
+    mp.undo()
+
+
+def test_cli_solve_probe_and_cache(coarse_scenario: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["field", "solve", str(coarse_scenario), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    z = out["impedance_kohm"]
+    assert list(z) == [f"E{i}" for i in range(1, 9)]
+    # a 1.3 mm x 3 mm ring on the dura: ~1.3 kOhm (REFERENCE 2.7: 1.33 kOhm, FEM and FV)
+    assert all(1.0 < v < 1.7 for v in z.values())
+    # the end contacts see less tissue around them... and the field is symmetric
+    assert z["E1"] == pytest.approx(z["E8"], rel=0.02)
+    again = runner.invoke(app, ["field", "solve", str(coarse_scenario), "--json"])
+    assert json.loads(again.output)["wall_s"] < 1.5  # loaded from the cache
+    assert json.loads(again.output)["key"] == out["key"]
+    res = runner.invoke(app, ["field", "probe", str(coarse_scenario), "--points",
+                              str(EXAMPLES / "points_dc.csv"), "--program", "E4=-1,E5=1",
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    recs = json.loads(res.output)
+    v = [r["potential_v_per_ma"] for r in recs]
+    assert abs(v[0]) < 0.1 * abs(v[1])  # midway between the bipole's contacts: ~0
+    assert v[1] < 0 < -v[1]  # under the cathode E4 (z = 3.5 mm): negative
+    assert v[-1] is None  # inside the lead
+    png = tmp_path / "f.png"
+    res = runner.invoke(app, ["field", "plot", str(coarse_scenario), "--out", str(png)])
+    assert res.exit_code == 0 and png.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(("args", "pattern"), [
+    (["--program", "E4:-1"], "contact=fraction pairs"),
+    (["--contact", "E12"], r"Allowed values are 'E1'.*but got 'E12'"),
+    ([], "give --contact NAME or --program"),
+])
+def test_cli_probe_errors(coarse_scenario: Path, args: list[str], pattern: str) -> None:
+    res = CliRunner().invoke(app, ["field", "probe", str(coarse_scenario), "--points",
+                                   str(EXAMPLES / "points_dc.csv"), *args])
+    assert res.exit_code == 2
+    assert re.search(pattern, res.output), res.output
+
+
+def test_cli_bad_scenario(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("anatomy: {kind: spine, level: T9}\nleed: {model: paddle_5_6_5}\n")
+    res = CliRunner().invoke(app, ["field", "solve", str(bad)])
+    assert res.exit_code == 2 and "did you mean 'lead'" in res.output
+
+
+def test_thicker_dcsf_lowers_the_dorsal_column_potential(tmp_path: Path) -> None:
+    """Holsheimer 1994 / He 1994: perception threshold rises with dCSF because the
+    dorsal columns see less potential. Same contact, dCSF 3 vs 5 mm."""
+    v = []
+    for dcsf in (3.0, 5.0):
+        a = spine_anatomy("T11", dcsf_mm=dcsf)
+        placed = place_lead(lead_from_scenario(ONE_CONTACT), Placement("T11"), a)
+        basis = build_field_basis(a, placed, "coarse", cache=tmp_path)
+        top = a.cord_ellipse.center_y_mm + a.cord_ellipse.semi_y_mm
+        pts = np.array([[0.0, top - 0.3, z] for z in np.linspace(-10, 10, 41)])
+        v.append(np.max(basis.probe(pts, contact="E1")))
+    assert v[1] < 0.8 * v[0], v

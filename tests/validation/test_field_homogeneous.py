@@ -1,0 +1,108 @@
+"""Field solver against closed forms in a homogeneous medium, superposition, and
+the cache (gmsh + scikit-fem + pyamg; coarse and default meshes, a few seconds each).
+
+Closed form: a current I from a point at the origin of an infinite medium with
+diagonal conductivity (sx, sy, sz) gives V = I / (4 pi sqrt(sx sy sz) r') with
+r' = sqrt(x^2/sx + y^2/sy + z^2/sz). The homogeneous medium is meshed as the
+ellipsoid r' = const, an equipotential of that source, so with it grounded the
+exact solution is the closed form minus its value on the boundary.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("gmsh")
+pytest.importorskip("skfem")
+pytest.importorskip("pyamg")
+
+from neuraxis.anatomy import HomogeneousMedium  # noqa: E402
+from neuraxis.field import build_field_basis  # noqa: E402
+from neuraxis.field.fem import solve_contacts  # noqa: E402
+from neuraxis.field.geometry import build_mesh  # noqa: E402
+from neuraxis.field.model import conductor_model, homogeneous_ellipsoid_mm  # noqa: E402
+from neuraxis.leads import Placement, lead_from_scenario, place_lead  # noqa: E402
+
+#: A small ring contact without insulating body: 0.6 mm diameter, 0.6 mm long.
+SMALL = {"kind": "percutaneous", "diameter_mm": 0.6, "contact_length_mm": 0.6, "gap_mm": 1.0,
+         "n_contacts": 1, "body_end_mm": 0.0}
+
+
+def _closed_form_v_per_ma(pts_mm: np.ndarray, sigma: tuple) -> np.ndarray:
+    sx, sy, sz = sigma
+    r = np.sqrt(pts_mm[:, 0] ** 2 / sx + pts_mm[:, 1] ** 2 / sy + pts_mm[:, 2] ** 2 / sz)
+    return 1.0 / (4 * np.pi * np.sqrt(sx * sy * sz) * r)  # mA / (S/m * mm) = V
+
+
+def _shell(r_mm: float, n: int = 300) -> np.ndarray:
+    d = np.random.default_rng(1).normal(size=(n, 3))
+    return r_mm * d / np.linalg.norm(d, axis=1)[:, None]
+
+
+def _errors(sigma: tuple, mesh: str) -> dict[float, np.ndarray]:
+    medium = HomogeneousMedium(sigma)
+    placed = place_lead(lead_from_scenario(SMALL), Placement("T9"), medium)
+    basis = build_field_basis(medium, placed, mesh, cache=False)
+    ax = homogeneous_ellipsoid_mm(medium)
+    v_boundary = _closed_form_v_per_ma(np.array([[ax[0], 0.0, 0.0]]), sigma)[0]
+    out = {}
+    for r in (3.0, 5.0, 10.0):
+        pts = _shell(r)
+        v = basis.probe(pts, contact="E1")
+        out[r] = v / (_closed_form_v_per_ma(pts, sigma) - v_boundary) - 1
+    return out
+
+
+def test_isotropic_point_source_within_2_percent() -> None:
+    """0.2 S/m, default mesh: every point 3-10 mm from the contact within 2 %
+    (measured: max 0.7 %)."""
+    for r, err in _errors((0.2, 0.2, 0.2), "default").items():
+        assert np.max(np.abs(err)) < 0.02, (r, np.max(np.abs(err)))
+
+
+def test_anisotropic_point_source() -> None:
+    """White-matter-like (0.083, 0.083, 0.6) S/m, default mesh: mean error within 1 %
+    and every point within 6 % at 3-10 mm (measured: max 5.5 % at 3 mm along the
+    cord axis, where the field varies 2.7x faster across than along and the
+    isotropic elements resolve it least; 2 % is reached only beyond ~10 mm). Stated
+    as measured, short of the 2 % target: see docs/field.md."""
+    for r, err in _errors((0.083, 0.083, 0.6), "default").items():
+        assert abs(np.mean(err)) < 0.01, (r, np.mean(err))
+        assert np.max(np.abs(err)) < 0.06, (r, np.max(np.abs(err)))
+
+
+def test_superposition_equals_a_direct_bipolar_solve() -> None:
+    """basis(E1) - basis(E2) equals one solve with +1 mA on E1 and -1 mA on E2."""
+    medium = HomogeneousMedium(0.3)
+    lead = lead_from_scenario({"kind": "percutaneous", "diameter_mm": 1.3,
+                               "contact_length_mm": 3.0, "gap_mm": 4.0, "n_contacts": 3})
+    placed = place_lead(lead, Placement("T9"), medium)
+    model = conductor_model(medium, placed, "coarse")
+    mesh = build_mesh(list(model.shapes), model.length_mm, model.lead, model.sizes,
+                      ellipsoid_radii_mm=model.ellipsoid_radii_mm)
+    basis = solve_contacts(mesh, model.sigma_xyz_s_per_m)
+    direct = solve_contacts(mesh, model.sigma_xyz_s_per_m, currents_ma=[[1.0, -1.0, 0.0]])
+    bipole = basis.potentials_v_per_ma[:, 0] - basis.potentials_v_per_ma[:, 1]
+    scale = np.abs(bipole).max()
+    np.testing.assert_allclose(direct.potentials_v_per_ma[:, 0], bipole, atol=1e-6 * scale)
+    # reciprocity of the contact potentials (the matrix is symmetric)
+    vc = basis.contact_potential_v_per_ma
+    np.testing.assert_allclose(vc, vc.T, rtol=1e-5)
+
+
+def test_cache_reloads_fast_and_identically(tmp_path) -> None:  # noqa: ANN001
+    medium = HomogeneousMedium(0.2)
+    placed = place_lead(lead_from_scenario(SMALL), Placement("T9"), medium)
+    first = build_field_basis(medium, placed, "coarse", cache=tmp_path)
+    t = time.perf_counter()
+    again = build_field_basis(medium, placed, "coarse", cache=tmp_path)
+    assert time.perf_counter() - t < 1.0
+    pts = _shell(4.0, 20)
+    np.testing.assert_array_equal(again.probe(pts, contact="E1"), first.probe(pts, contact="E1"))
+    other = build_field_basis(HomogeneousMedium(0.25), place_lead(
+        lead_from_scenario(SMALL), Placement("T9"), HomogeneousMedium(0.25)), "coarse",
+        cache=tmp_path)
+    assert other.key != first.key and len(list(tmp_path.glob("basis-*.npz"))) == 2
