@@ -6,12 +6,13 @@ dorsal cord surface on the midline):
 
 * potential: max |difference| 0.08 % of the peak (aim < 1 %: met);
 * second difference at 1.0 mm spacing (about the MRG node spacing of 8.7-10 um
-  fibers): peak 0.4 %, max |difference| 4.9 % of the peak (aim < 5 %: met);
-* at 0.5 mm spacing: peak 7.5-11.6 %, max 15-18 % over two runs (finer differences
-  amplify the P2 element-to-element noise; aim not met at this spacing).
+  fibers): peak 0.4 %, max |difference| 4.1 % of the peak (aim < 5 %: met);
+* at 0.5 mm spacing: peak 6.9 %, max 17.8 % (finer differences amplify the P2
+  element-to-element noise; aim not met at this spacing).
 
-gmsh's HXT mesher on two threads does not give the same mesh twice, hence the spread.
-The bounds below are those observations with a margin, so a regression fails.
+Two earlier runs with gmsh's HXT on two threads (not reproducible) gave peaks of 7.5 and
+11.6 % at 0.5 mm; meshing now runs on one thread and gives the same mesh every time. The
+bounds below are those observations with a margin, so a regression fails.
 """
 
 from __future__ import annotations
