@@ -98,3 +98,25 @@ def test_thicker_dcsf_lowers_the_dorsal_column_potential(tmp_path: Path) -> None
         pts = np.array([[0.0, top - 0.3, z] for z in np.linspace(-10, 10, 41)])
         v.append(np.max(basis.probe(pts, contact="E1")))
     assert v[1] < 0.8 * v[0], v
+
+
+def test_paddle_sends_more_current_to_the_cord_than_a_cylinder(tmp_path: Path) -> None:
+    """Same contact length (3 mm), same lowest point (0.1 mm above the dura) at T11: the
+    paddle's flat contact with its insulating back gives the dorsal columns more potential
+    per mA than a ring on a cylindrical lead (measured +16 %), and a wide backing more
+    than a narrow one (measured +2 %)."""
+    a = spine_anatomy("T11")
+    top = a.cord_ellipse.center_y_mm + a.cord_ellipse.semi_y_mm
+    z = np.linspace(-10, 10, 41)
+    pts = np.column_stack([np.zeros_like(z), np.full_like(z, top - 0.3), z])
+    paddle = {"kind": "paddle", "columns": [1], "contact_length_mm": 3.0,
+              "contact_width_mm": 1.5, "column_pitch_mm": 3.0, "row_pitch_mm": 5.0,
+              "paddle_thickness_mm": 1.5}
+    v = {}
+    for name, spec in (("ring", ONE_CONTACT), ("paddle", {**paddle, "paddle_width_mm": 8.0}),
+                       ("narrow", {**paddle, "paddle_width_mm": 2.0})):
+        placed = place_lead(lead_from_scenario(spec), Placement("T11"), a)
+        basis = build_field_basis(a, placed, "coarse", cache=tmp_path)
+        v[name] = float(np.max(basis.probe(pts, contact="E1")))
+    assert v["paddle"] > 1.1 * v["ring"], v
+    assert v["paddle"] > v["narrow"], v
