@@ -324,3 +324,14 @@ def test_to_dict_is_json_and_round_trips():
     assert h.to_dict() == {"kind": "homogeneous", "sigma_s_per_m": [0.2, 0.2, 0.6],
                            "radius_mm": 40.0, "length_mm": 90.0}
     assert anatomy_from_dict(h.to_dict()) == h
+
+
+def test_field_model_refuses_an_encapsulation_it_cannot_mesh_yet():
+    from neuraxis.field.model import conductor_model
+    from neuraxis.leads import Placement, load_lead, place_lead
+
+    a = spine_anatomy("T9", encapsulation_thickness_mm=0.3)
+    placed = place_lead(load_lead("percutaneous_1x8"), Placement("T9"), a)
+    with pytest.raises(NeuraxisInputError, match=r"encapsulation_thickness_mm = 0.3 mm.*does not "
+                       r"model the encapsulation sheath yet"):
+        conductor_model(a, placed, "coarse")

@@ -69,6 +69,11 @@ def conductor_model(anatomy: SpineAnatomy | HomogeneousMedium, placed: PlacedLea
         return ConductorModel((Shape2D("medium", "ellipse", (0.0, 0.0, radii[0], radii[0])),),
                               0.0, lead, sizes, {"medium": tuple(anatomy.sigma_s_per_m)}, radii)
     a = anatomy
+    if a.encapsulation_thickness_mm > 0:
+        raise NeuraxisInputError(
+            "Invalid anatomy: encapsulation_thickness_mm = "
+            f"{a.encapsulation_thickness_mm:g} mm, but the field solver does not model the "
+            "encapsulation sheath yet; use 0 (the placement already accounts for it)")
     c = a.conductivities
     ell = [("surrounding", None), ("bone", a.bone_ellipse), ("epidural_fat", a.canal_ellipse),
            ("dura", a.dura_ellipse), ("csf", a.sac_ellipse), ("white_matter", a.cord_ellipse)]
