@@ -31,6 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 import neuraxis
+from neuraxis._soft_import import MissingDependencyError
 from neuraxis._validate import NeuraxisInputError, check_option
 
 __all__ = ["FIBER_COLUMNS", "app", "axon_app", "read_fibers_csv"]
@@ -76,7 +77,8 @@ def _fail(message: str) -> NoReturn:
 def user_errors(func: F) -> F:
     """Decorate a command: turn input errors into a one-line message and exit code 2.
 
-    Catches :class:`~neuraxis.NeuraxisInputError` and :class:`FileNotFoundError`;
+    Catches :class:`~neuraxis.NeuraxisInputError`, :class:`FileNotFoundError` and a
+    missing optional dependency (the message names the extra to install);
     every other exception propagates (a bug, shown with its traceback).
     """
 
@@ -88,6 +90,8 @@ def user_errors(func: F) -> F:
             _fail(str(exc))
         except FileNotFoundError as exc:
             _fail(str(exc) if exc.filename is None else f"File not found: '{exc.filename}'")
+        except MissingDependencyError as exc:  # an optional extra is not installed
+            _fail(str(exc))
 
     return wrapper  # type: ignore[return-value]
 

@@ -120,3 +120,16 @@ def test_paddle_sends_more_current_to_the_cord_than_a_cylinder(tmp_path: Path) -
         v[name] = float(np.max(basis.probe(pts, contact="E1")))
     assert v["paddle"] > 1.1 * v["ring"], v
     assert v["paddle"] > v["narrow"], v
+
+
+def test_cli_missing_extra_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without the [fem] extra, 'field solve' says which extra to install: no traceback."""
+    import neuraxis.field.geometry as geometry
+    from neuraxis._soft_import import soft_import
+
+    monkeypatch.setenv("NEURAXIS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(geometry, "_gmsh", lambda: soft_import("gmsh_not_installed_x", "fem",
+                                                               "Meshing the volume conductor"))
+    res = CliRunner().invoke(app, ["field", "solve", str(EXAMPLES / "field_1x8_t9.yaml")])
+    assert res.exit_code == 2
+    assert "pip install 'neuraxis[fem]'" in res.output and "Traceback" not in res.output
