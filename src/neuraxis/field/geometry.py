@@ -13,7 +13,7 @@ Everything here is in mm. gmsh is imported inside the functions (``[fem]`` extra
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import os
 
@@ -65,7 +65,6 @@ class MeshSizes:
     regions: tuple[tuple[float, float, float, float, float, float], ...] = ()  # boxes
     canal_mm: float = 2.0  # inside ``canal_box`` (thin curved layers need it)
     canal_box: tuple[float, float, float, float, float, float] | None = None
-    curves: tuple[np.ndarray, ...] = field(default=())  # polylines (n, 3) refined to region_mm
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,8 @@ def build_mesh(shapes: list[Shape2D], length_mm: float, lead: LeadGeometry,
         gmsh.option.setNumber("General.NumThreads", threads)
         gmsh.model.add("neuraxis")
         occ = gmsh.model.occ
-        tissue_vols, tissue_names = _tissue_volumes(occ, shapes, length_mm, ellipsoid_radii_mm)
+        tissue_vols, tissue_names, names = _tissue_volumes(occ, shapes, length_mm,
+                                                           ellipsoid_radii_mm)
         lead_vols, lead_names = _lead_volumes(occ, lead)
         out, out_map = occ.fragment(tissue_vols + lead_vols, [])
         occ.synchronize()
@@ -166,8 +166,6 @@ def build_mesh(shapes: list[Shape2D], length_mm: float, lead: LeadGeometry,
                                    ellipsoid_radii_mm)
         occ.remove([(3, t) for t in piece_lead], recursive=True)
         occ.synchronize()
-        names = [s for _, s in sorted({v: k for k, v in _names(shapes, tissue_names).items()}
-                                      .items())]
         for idx, name in enumerate(names):
             tags = [t for t, i in piece_tissue.items() if i == idx]
             if tags:
@@ -186,15 +184,8 @@ def build_mesh(shapes: list[Shape2D], length_mm: float, lead: LeadGeometry,
         gmsh.finalize()
 
 
-def _names(shapes: list[Shape2D], tissue_names: list[tuple[int, str]]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for i, name in tissue_names:
-        out.setdefault(name, i)
-    return out
-
-
 def _tissue_volumes(occ, shapes, length_mm, ellipsoid):  # noqa: ANN001, ANN202
-    """Volumes for the tissues and, per volume, (tissue index, tissue name)."""
+    """Volumes, per volume (tissue index, tissue name), and the tissue names by index."""
     names_idx: dict[str, int] = {}
     for s in shapes:
         names_idx.setdefault(s.name, len(names_idx))
@@ -202,7 +193,7 @@ def _tissue_volumes(occ, shapes, length_mm, ellipsoid):  # noqa: ANN001, ANN202
         rx, ry, rz = ellipsoid
         tag = occ.addSphere(0, 0, 0, 1.0)
         occ.dilate([(3, tag)], 0, 0, 0, rx, ry, rz)
-        return [(3, tag)], [(names_idx[shapes[0].name], shapes[0].name)]
+        return [(3, tag)], [(names_idx[shapes[0].name], shapes[0].name)], list(names_idx)
     surfs = [_surface(occ, s) for s in shapes]
     out, out_map = occ.fragment([(2, s) for s in surfs], [])
     piece_owner: dict[int, int] = {}
@@ -217,7 +208,7 @@ def _tissue_volumes(occ, shapes, length_mm, ellipsoid):  # noqa: ANN001, ANN202
         raise RuntimeError("extrusion did not give one volume per cross-section piece")
     owners = [(names_idx[shapes[piece_owner[t]].name], shapes[piece_owner[t]].name)
               for t in tags]
-    return new_vols, owners
+    return new_vols, owners, list(names_idx)
 
 
 def _surface(occ, s: Shape2D) -> int:  # noqa: ANN001
@@ -271,7 +262,7 @@ def _outer_faces(gmsh, tissue_tags, length_mm, outer: Shape2D, ellipsoid) -> lis
                 out.append(tag)
             continue
         on_cap = abs(zmin - zmax) < 1e-6 and abs(abs(zmin) - 0.5 * length_mm) < 1e-6
-        cx, cy, rx, ry = outer.params
+        rx, ry = outer.params[2], outer.params[3]
         on_side = (xmax - xmin) > 1.9 * min(rx, ry) and (zmax - zmin) > 0.99 * length_mm
         if on_cap or on_side:
             out.append(tag)
@@ -303,22 +294,6 @@ def _size_fields(gmsh, sizes: MeshSizes, contact_faces: list[int]) -> None:  # n
         f.setNumber(b, "VOut", sizes.far_mm)
         f.setNumber(b, "Thickness", 2.0)
         fields.append(b)
-    if sizes.curves:
-        occ = gmsh.model.occ
-        pts = []
-        for c in sizes.curves:
-            for x, y, z in np.asarray(c):
-                pts.append(occ.addPoint(x, y, z))
-        occ.synchronize()
-        dc = f.add("Distance")
-        f.setNumbers(dc, "PointsList", pts)
-        tc = f.add("Threshold")
-        f.setNumber(tc, "InField", dc)
-        f.setNumber(tc, "SizeMin", sizes.region_mm)
-        f.setNumber(tc, "SizeMax", sizes.far_mm)
-        f.setNumber(tc, "DistMin", 1.0)
-        f.setNumber(tc, "DistMax", sizes.grow_mm)
-        fields.append(tc)
     mn = f.add("Min")
     f.setNumbers(mn, "FieldsList", fields)
     f.setAsBackgroundMesh(mn)
