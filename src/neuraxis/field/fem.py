@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from neuraxis._logging import logger
 from neuraxis._soft_import import soft_import
@@ -66,18 +67,21 @@ def solve_contacts(mesh: MeshData, sigma_xyz_s_per_m: dict[str, tuple[float, flo
     sigma_xyz_s_per_m : dict
         Tissue name -> (sigma_x, sigma_y, sigma_z) in S/m.
     tol : float
-        Relative residual of the preconditioned CG.
+        CG stops a solve when the 2-norm of its residual is ``tol`` times that of
+        its right-hand side.
     order : {1, 2}
         Lagrange element order (2 by default: P1 second differences are too noisy
         for the activating function).
     progress : callable, optional
-        Called as ``progress(done, total)`` before each contact's solve.
+        Called as ``progress(done, total)`` as the contacts' solves converge (they
+        run together, see :mod:`neuraxis.field.block_pcg`).
     currents_ma : ndarray (n_solves, n_contacts), optional
         Contact currents of each solve (mA, positive into the tissue); the default,
         the identity, is the monopolar basis. Used to check superposition.
     """
     skfem = soft_import("skfem", "fem", "The field solver")
     pyamg = soft_import("pyamg", "fem", "The field solver")
+    from neuraxis.field.block_pcg import BlockVCycle, block_cg
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     m = skfem.MeshTet(np.ascontiguousarray(mesh.points_mm), np.ascontiguousarray(mesh.tets))
@@ -118,14 +122,22 @@ def solve_contacts(mesh: MeshData, sigma_xyz_s_per_m: dict[str, tuple[float, flo
                       shape=(n, free.size + n_c))
     kr = (p.T @ k @ p).tocsr()
     t1 = time.perf_counter()
+    # Reverse Cuthill-McKee order: neighbouring unknowns close in memory. It makes
+    # the memory-bound sweeps below about twice as fast and, through the
+    # Gauss-Seidel ordering, cuts CG iterations (45 -> 35 on the 5-6-5 paddle).
+    perm = reverse_cuthill_mckee(kr, symmetric_mode=True)
+    kr = kr[perm][:, perm].tocsr()
     ml = pyamg.smoothed_aggregation_solver(kr, symmetry="hermitian", max_coarse=500)
+    vcycle = BlockVCycle(ml)
     timings["amg_setup"] = time.perf_counter() - t1
     cur = np.eye(n_c) if currents_ma is None else np.atleast_2d(np.asarray(currents_ma, float))
     n_s = cur.shape[0]
     t2 = time.perf_counter()
     b_all = np.zeros((kr.shape[0], n_s))
     b_all[free.size:] = cur.T  # mA into each contact, one column per solve
-    x_all, its = _solve_all(ml, b_all, tol, progress)
+    x_perm, its = block_cg(kr, b_all[perm], vcycle, tol=tol, maxiter=500, progress=progress)
+    x_all = np.empty_like(x_perm)
+    x_all[perm] = x_perm
     for i, r in enumerate(its):
         if r < 0:
             logger.warning("solve %d: CG did not reach the relative residual %.0e", i, tol)
@@ -135,27 +147,7 @@ def solve_contacts(mesh: MeshData, sigma_xyz_s_per_m: dict[str, tuple[float, flo
     logger.info("field: %d DOFs, %d contacts, CG iterations %s", n, n_c, its)
     return FemSolution(element_dofs=basis.element_dofs.copy(), potentials_v_per_ma=sol,
                        contact_potential_v_per_ma=vc, n_dofs=n, timings_s=timings,
-                       iterations=tuple(abs(i) for i in its))
-
-
-def _solve_all(ml, b: np.ndarray, tol: float,  # noqa: ANN001
-               progress: Callable[[int, int], None] | None) -> tuple[np.ndarray, list[int]]:
-    """CG with the AMG preconditioner for every column of ``b``, one after the other.
-
-    Iteration counts are returned negative where CG stopped short of ``tol``. (Two
-    forked worker processes were measured slower on the 2-core machine: the solves
-    are memory-bound.)
-    """
-    n_s = b.shape[1]
-    x = np.zeros_like(b)
-    its = [0] * n_s
-    for j in range(n_s):
-        if progress is not None:
-            progress(j, n_s)
-        res: list[float] = []
-        x[:, j] = ml.solve(b[:, j], tol=tol, accel="cg", maxiter=500, residuals=res)
-        its[j] = (len(res) - 1) * (1 if res[-1] <= tol * res[0] * 10 else -1)
-    return x, its
+                       iterations=tuple(int(abs(i)) for i in its))
 
 
 def _facet_dof_finder(m, basis):  # noqa: ANN001, ANN202
