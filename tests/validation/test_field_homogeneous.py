@@ -42,15 +42,23 @@ def _shell(r_mm: float, n: int = 300) -> np.ndarray:
     return r_mm * d / np.linalg.norm(d, axis=1)[:, None]
 
 
-def _errors(sigma: tuple, mesh: str) -> dict[float, np.ndarray]:
+def _errors(sigma: tuple, mesh: str, *, scaled: bool = False) -> dict[float, np.ndarray]:
+    """Relative error of the FEM potential on shells around the contact.
+
+    ``scaled=False``: spheres of radius r. ``scaled=True``: the conductivity-scaled
+    ellipsoids x^2/sx + y^2/sy + z^2/sz = const whose semi-axis across the cord is r,
+    i.e. equal distance in the medium's own metric (the distance that decides how far
+    a finite contact is from being a point).
+    """
     medium = HomogeneousMedium(sigma)
     placed = place_lead(lead_from_scenario(SMALL), Placement("T9"), medium)
     basis = build_field_basis(medium, placed, mesh, cache=False)
     ax = homogeneous_ellipsoid_mm(medium)
     v_boundary = _closed_form_v_per_ma(np.array([[ax[0], 0.0, 0.0]]), sigma)[0]
+    stretch = np.sqrt(np.asarray(sigma) / sigma[0]) if scaled else np.ones(3)
     out = {}
     for r in (3.0, 5.0, 10.0):
-        pts = _shell(r)
+        pts = _shell(r) * stretch
         v = basis.probe(pts, contact="E1")
         out[r] = v / (_closed_form_v_per_ma(pts, sigma) - v_boundary) - 1
     return out
@@ -63,15 +71,35 @@ def test_isotropic_point_source_within_2_percent() -> None:
         assert np.max(np.abs(err)) < 0.02, (r, np.max(np.abs(err)))
 
 
-def test_anisotropic_point_source() -> None:
-    """White-matter-like (0.083, 0.083, 0.6) S/m, default mesh: mean error within 1 %
-    and every point within 7 % at 3-10 mm (measured: max 6.0 % at 3 mm, 5.1 % at 5 mm,
-    3.8 % at 10 mm, worst along the cord axis; the field varies 2.7x faster across than
-    along and isotropic elements resolve it least). Stated as measured, short of the
-    2 % target: see docs/field.md."""
-    for r, err in _errors((0.083, 0.083, 0.6), "default").items():
-        assert abs(np.mean(err)) < 0.01, (r, np.mean(err))
-        assert np.max(np.abs(err)) < 0.07, (r, np.max(np.abs(err)))
+WHITE_MATTER = (0.083, 0.083, 0.6)
+
+
+def test_anisotropic_point_source_within_2_percent() -> None:
+    """White-matter-like (0.083, 0.083, 0.6) S/m, default mesh, on conductivity-scaled
+    shells 3, 5, 10 mm across (8.1, 13.4, 26.9 mm along the cord): every point within
+    2 % (measured: max 0.7 %, 0.5 %, 0.8 %; mean <= 0.3 %)."""
+    for r, err in _errors(WHITE_MATTER, "default", scaled=True).items():
+        assert np.max(np.abs(err)) < 0.02, (r, np.max(np.abs(err)))
+        assert abs(np.mean(err)) < 0.005, (r, np.mean(err))
+
+
+def test_anisotropic_point_source_on_spheres() -> None:
+    """The same medium on spheres: within 2 % from 5 mm on (measured 1.1 %, 0.5 %).
+
+    At 3 mm the worst point, on the cord axis, is 2.7 % low. That is the contact's
+    size, not the mesh: in the medium's scaled metric the 0.6 mm ring is a disc of
+    radius 0.3/sqrt(0.083) = 1.04 seen from 3/sqrt(0.6) = 3.9 along its axis, and a
+    conducting disc's axial potential is below a point source's by about
+    (a/z)^2/3 = 2.4 %. Refining the contact 0.2 -> 0.15 mm moved it 2.37 -> 2.36 %.
+    """
+    err = _errors(WHITE_MATTER, "default")
+    for r in (5.0, 10.0):
+        assert np.max(np.abs(err[r])) < 0.02, (r, np.max(np.abs(err[r])))
+    pts = _shell(3.0)
+    axial = np.abs(pts[:, 2]) > 0.9 * 3.0
+    assert np.max(np.abs(err[3.0][~axial])) < 0.02
+    worst = err[3.0][axial][np.argmax(np.abs(err[3.0][axial]))]
+    assert -0.035 < worst < 0  # low, as the finite-contact estimate says
 
 
 def test_superposition_equals_a_direct_bipolar_solve() -> None:
