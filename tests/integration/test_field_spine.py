@@ -133,3 +133,32 @@ def test_cli_missing_extra_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path
     res = CliRunner().invoke(app, ["field", "solve", str(EXAMPLES / "field_1x8_t9.yaml")])
     assert res.exit_code == 2
     assert "pip install 'neuraxis[fem]'" in res.output and "Traceback" not in res.output
+
+
+def test_mesh_is_refined_along_the_dorsal_rootlets(coarse_scenario: Path) -> None:
+    """The rootlets' CSF is meshed at the dorsal columns' element size (both refined
+    to the region size), not at the canal's coarser one (coarse preset: 1.0 vs 2.0 mm;
+    measured median longest tet edge: rootlets 1.8, dorsal columns 1.5, ventral CSF
+    2.6 mm)."""
+    from neuraxis.scenario import field_inputs, load_scenario
+
+    anatomy, placed, mesh = field_inputs(load_scenario(coarse_scenario))
+    basis = build_field_basis(anatomy, placed, mesh)
+
+    def longest_edge_mm(points: np.ndarray) -> float:
+        tet, _ = basis._locator().locate(points)
+        assert np.all(tet >= 0)
+        xyz = basis.points_mm[:, basis.tets[:, tet]]  # (3, 4, n)
+        pairs = [(0, 1), (1, 2), (0, 2), (0, 3), (1, 3), (2, 3)]
+        return float(np.median(np.max([np.linalg.norm(xyz[:, i] - xyz[:, j], axis=0)
+                                       for i, j in pairs], axis=0)))
+
+    zs = np.linspace(-10, 10, 21)
+    dc = longest_edge_mm(np.array([[1.0, anatomy.cord_ellipse.semi_y_mm - 0.35, z]
+                                   for z in zs]))
+    sac = anatomy.sac_ellipse
+    ventral = longest_edge_mm(np.array([[0.0, sac.center_y_mm - sac.semi_y_mm + 0.5, z]
+                                        for z in zs]))
+    for side in ("left", "right"):
+        rootlet = longest_edge_mm(anatomy.dorsal_rootlet_paths_mm(side, 5.0, n_points=40)[2:-2])
+        assert rootlet < 1.25 * dc and ventral > 1.4 * rootlet, (rootlet, dc, ventral)

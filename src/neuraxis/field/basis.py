@@ -26,7 +26,7 @@ from neuraxis.field.probe import PointLocator, evaluate
 from neuraxis.leads.placement import PlacedLead
 
 #: Bump when the mesh or solver changes what a cached basis contains.
-FIELD_MODEL_VERSION = 1
+FIELD_MODEL_VERSION = 2
 
 
 def cache_dir() -> Path:

@@ -91,11 +91,22 @@ def conductor_model(anatomy: SpineAnatomy | HomogeneousMedium, placed: PlacedLea
     dc_box = (cord.center_x_mm - cord.semi_x_mm, cord.center_x_mm + cord.semi_x_mm, 0.0,
               cord.semi_y_mm + 0.5, max(-0.5 * a.length_mm, z0 - half),
               min(0.5 * a.length_mm, z0 + half))
+    # Dorsal rootlets (the paths the dorsal-root fibers follow): a slab over their
+    # cross-section on both sides, along the lead plus the rootlets' rostral rise.
+    path = a.dorsal_rootlet_paths_mm("left", 0.0)
+    x_in, y_lo, y_hi = path[:, 0].min(), path[:, 1].min(), path[:, 1].max()
+    rise = float(path[-1, 2] - path[0, 2])
+    rootlet_boxes = tuple(
+        (lo, hi, y_lo - 0.5, y_hi + 0.5, max(-0.5 * a.length_mm, z0 - half - rise),
+         min(0.5 * a.length_mm, z0 + half))
+        for lo, hi in ((x_in - 0.5, a.sac_ellipse.semi_x_mm + 0.3),
+                       (-a.sac_ellipse.semi_x_mm - 0.3, -x_in + 0.5)))
     canal = a.canal_ellipse
     canal_box = (-canal.semi_x_mm, canal.semi_x_mm, canal.center_y_mm - canal.semi_y_mm,
                  canal.center_y_mm + canal.semi_y_mm, -0.5 * a.length_mm, 0.5 * a.length_mm)
     sizes = MeshSizes(contact_mm=h_contact, region_mm=h_region, far_mm=h_far, grow_mm=12.0,
-                      regions=(dc_box,), canal_mm=h_canal, canal_box=canal_box)
+                      regions=(dc_box, *rootlet_boxes), canal_mm=h_canal,
+                      canal_box=canal_box)
     wm_t, wm_l = c.white_matter_transverse_s_per_m, c.white_matter_longitudinal_s_per_m
     sig = {"white_matter": (wm_t, wm_t, wm_l)}
     for name, value in (("grey_matter", c.grey_matter_s_per_m), ("csf", c.csf_s_per_m),
