@@ -326,12 +326,22 @@ def test_to_dict_is_json_and_round_trips():
     assert anatomy_from_dict(h.to_dict()) == h
 
 
-def test_field_model_refuses_an_encapsulation_it_cannot_mesh_yet():
+def test_field_model_wraps_the_lead_in_its_encapsulation_sheath():
+    from neuraxis.field.geometry import SHEATH
     from neuraxis.field.model import conductor_model
     from neuraxis.leads import Placement, load_lead, place_lead
 
-    a = spine_anatomy("T9", encapsulation_thickness_mm=0.3)
-    placed = place_lead(load_lead("percutaneous_1x8"), Placement("T9"), a)
-    with pytest.raises(NeuraxisInputError, match=r"encapsulation_thickness_mm = 0.3 mm.*does not "
-                       r"model the encapsulation sheath yet"):
-        conductor_model(a, placed, "coarse")
+    for name, level, t in (("percutaneous_1x8", "T9", 0.3), ("paddle_5_6_5", "T12", 0.2)):
+        a = spine_anatomy(level, encapsulation_thickness_mm=t)
+        placed = place_lead(load_lead(name), Placement(level), a)
+        solids = {s.name: s for s in conductor_model(a, placed, "coarse").lead.solids}
+        sheath, body = solids[SHEATH], solids["body"]
+        if body.kind == "cylinder":
+            assert sheath.params[2] == pytest.approx(body.params[2] + t)
+            assert sheath.params[1][2] == pytest.approx(body.params[1][2] + 2 * t)
+        else:
+            np.testing.assert_allclose(sheath.params[1], np.add(body.params[1], 2 * t))
+            np.testing.assert_allclose(sheath.params[0], np.subtract(body.params[0], t))
+    bare = spine_anatomy("T9")
+    placed = place_lead(load_lead("percutaneous_1x8"), Placement("T9"), bare)
+    assert SHEATH not in {s.name for s in conductor_model(bare, placed, "coarse").lead.solids}

@@ -34,12 +34,15 @@ class Shape2D:
     points_mm: np.ndarray | None = None
 
 
+SHEATH = "sheath"  # name of the encapsulation solids in a LeadGeometry
+
+
 @dataclass(frozen=True)
 class Solid:
     """A lead part: ``'cylinder'`` (base point, axis vector, radius) or ``'box'``
     (corner, extents) in the world frame, before rotation."""
 
-    name: str  # contact name, or 'body' for insulation
+    name: str  # contact name, 'body' for insulation, or 'sheath' (encapsulation tissue)
     kind: str
     params: tuple
 
@@ -135,18 +138,26 @@ def build_mesh(shapes: list[Shape2D], length_mm: float, lead: LeadGeometry,
         n_t = len(tissue_vols)
         piece_tissue: dict[int, int] = {}
         piece_lead: dict[int, str] = {}
+        in_sheath: set[int] = set()
         for i, pieces in enumerate(out_map):
             for dim, tag in pieces:
                 if dim != 3:
                     continue
                 if i >= n_t:
                     name = lead_names[i - n_t]
+                    if name == SHEATH:
+                        in_sheath.add(tag)
                     # a contact wins over the body where they overlap
-                    if piece_lead.get(tag) in (None, "body"):
+                    elif piece_lead.get(tag) in (None, "body"):
                         piece_lead[tag] = name
                 else:
                     # the innermost (latest) shape wins where shapes overlap
                     piece_tissue[tag] = max(piece_tissue.get(tag, -1), tissue_names[i][0])
+        if in_sheath:
+            # the sheath replaces the tissue it overlaps; the lead itself is removed
+            names.append("encapsulation")
+            for tag in in_sheath:
+                piece_tissue[tag] = len(names) - 1
         for tag in piece_lead:
             piece_tissue.pop(tag, None)
         tissue_faces = set()

@@ -18,7 +18,7 @@ import numpy as np
 
 from neuraxis._validate import NeuraxisInputError, check_option
 from neuraxis.anatomy.model import HomogeneousMedium, SpineAnatomy
-from neuraxis.field.geometry import LeadGeometry, MeshSizes, Shape2D, Solid
+from neuraxis.field.geometry import SHEATH, LeadGeometry, MeshSizes, Shape2D, Solid
 from neuraxis.leads.placement import PlacedLead
 
 MESH_PRESETS = ("coarse", "default", "fine")
@@ -53,8 +53,8 @@ def conductor_model(anatomy: SpineAnatomy | HomogeneousMedium, placed: PlacedLea
     """Describe the volume conductor for meshing (see the module docstring)."""
     check_option("mesh", mesh, MESH_PRESETS)
     h_contact, h_region, h_canal, h_far = _PRESET_SIZES[mesh]
-    lead = lead_geometry(placed)
     if isinstance(anatomy, HomogeneousMedium):
+        lead = lead_geometry(placed)
         radii = homogeneous_ellipsoid_mm(anatomy)
         pts = placed.contact_centers_mm()
         level = np.sum((pts / np.asarray(radii)) ** 2, axis=1)
@@ -71,11 +71,7 @@ def conductor_model(anatomy: SpineAnatomy | HomogeneousMedium, placed: PlacedLea
         return ConductorModel((Shape2D("medium", "ellipse", (0.0, 0.0, radii[0], radii[0])),),
                               0.0, lead, sizes, {"medium": tuple(anatomy.sigma_s_per_m)}, radii)
     a = anatomy
-    if a.encapsulation_thickness_mm > 0:
-        raise NeuraxisInputError(
-            "Invalid anatomy: encapsulation_thickness_mm = "
-            f"{a.encapsulation_thickness_mm:g} mm, but the field solver does not model the "
-            "encapsulation sheath yet; use 0 (the placement already accounts for it)")
+    lead = lead_geometry(placed, sheath_mm=a.encapsulation_thickness_mm)
     c = a.conductivities
     ell = [("surrounding", None), ("bone", a.bone_ellipse), ("epidural_fat", a.canal_ellipse),
            ("dura", a.dura_ellipse), ("csf", a.sac_ellipse), ("white_matter", a.cord_ellipse)]
@@ -117,25 +113,39 @@ def conductor_model(anatomy: SpineAnatomy | HomogeneousMedium, placed: PlacedLea
     return ConductorModel(tuple(shapes), a.length_mm, lead, sizes, sig)
 
 
-def lead_geometry(placed: PlacedLead) -> LeadGeometry:
-    """Solids of the lead in its own frame (contacts overlap the insulating body)."""
+def lead_geometry(placed: PlacedLead, *, sheath_mm: float = 0.0) -> LeadGeometry:
+    """Solids of the lead in its own frame (contacts overlap the insulating body).
+
+    With ``sheath_mm > 0`` the lead is wrapped in encapsulation tissue of that
+    thickness on every side (the lead grown by ``sheath_mm``); the sheath replaces the
+    tissue it overlaps (epidural fat; bone where a paddle's back replaces the lamina).
+    The placement already lowered the grown lead onto the dura, so it stays in the
+    epidural space.
+    """
     lead = placed.lead
     solids = []
+    t = float(sheath_mm)
     if lead.kind == "percutaneous":
         r = 0.5 * lead.diameter_mm
         h = 0.5 * lead.body_length_mm
+        if t > 0:
+            solids.append(Solid(SHEATH, "cylinder", ((0.0, 0.0, -h - t),
+                                                     (0.0, 0.0, 2 * (h + t)), r + t)))
         solids.append(Solid("body", "cylinder", ((0.0, 0.0, -h), (0.0, 0.0, 2 * h), r)))
         for ct in lead.contacts:
             cz = ct.center_mm[2]
             solids.append(Solid(ct.name, "cylinder", ((0.0, 0.0, cz - 0.5 * ct.length_mm),
                                                       (0.0, 0.0, ct.length_mm), r)))
     else:
-        w, t, ln = lead.paddle_width_mm, lead.paddle_thickness_mm, lead.body_length_mm
-        solids.append(Solid("body", "box", ((-0.5 * w, -0.5 * t, -0.5 * ln), (w, t, ln))))
+        w, th, ln = lead.paddle_width_mm, lead.paddle_thickness_mm, lead.body_length_mm
+        if t > 0:
+            solids.append(Solid(SHEATH, "box", ((-0.5 * w - t, -0.5 * th - t, -0.5 * ln - t),
+                                                (w + 2 * t, th + 2 * t, ln + 2 * t))))
+        solids.append(Solid("body", "box", ((-0.5 * w, -0.5 * th, -0.5 * ln), (w, th, ln))))
         for ct in lead.contacts:
             cx, _, cz = ct.center_mm
             solids.append(Solid(ct.name, "box", (
-                (cx - 0.5 * ct.width_mm, -0.5 * t, cz - 0.5 * ct.length_mm),
+                (cx - 0.5 * ct.width_mm, -0.5 * th, cz - 0.5 * ct.length_mm),
                 (ct.width_mm, CONTACT_THICKNESS_MM, ct.length_mm))))
     return LeadGeometry(tuple(solids), tuple(lead.contact_names),
                         tuple(float(v) for v in placed.origin_mm),
