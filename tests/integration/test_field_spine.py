@@ -208,3 +208,23 @@ def test_encapsulation_sheath_is_meshed_and_placed() -> None:
     assert basis.impedance_kohm["E1"] < 0.95 * as_fat.impedance_kohm["E1"]
     own = basis.probe(dc, contact="E1")
     assert np.min(own / lifted - 1) > 0.005
+
+
+def test_rotated_lead_field_follows_its_contacts() -> None:
+    """A 1x8 lead turned 5 deg (rostral end to the patient's left): each end
+    contact's potential peaks in the CSF under that contact (within 1 mm in x and z),
+    so the rotation reaches the mesh, not only the contact table."""
+    a = spine_anatomy("T9")
+    placed = place_lead(lead_from_scenario({"model": "percutaneous_1x8"}),
+                        Placement("T9", rotation_deg=5.0), a)
+    basis = build_field_basis(a, placed, "coarse", cache=False)
+    centers = dict(zip(placed.lead.contact_names, placed.contact_centers_mm(), strict=True))
+    assert centers["E1"][0] > 1.0 and centers["E8"][0] < -1.0  # rostral end to +x
+    xs, zs = np.meshgrid(np.arange(-5.0, 5.01, 0.25), np.arange(-30.0, 30.01, 0.25))
+    y = a.cord_ellipse.center_y_mm + a.cord_ellipse.semi_y_mm + 0.4  # in the dorsal CSF
+    plane = np.column_stack([xs.ravel(), np.full(xs.size, y), zs.ravel()])
+    for name in ("E1", "E8"):
+        v = basis.probe(plane, contact=name)
+        peak = plane[np.nanargmax(v)]
+        assert abs(peak[0] - centers[name][0]) < 1.0, (name, peak, centers[name])
+        assert abs(peak[2] - centers[name][2]) < 1.0, (name, peak, centers[name])
