@@ -33,7 +33,8 @@ def plot_cross_section(basis: FieldBasis, out: str | Path, contact: str | None =
     mpl = soft_import("matplotlib", "plot", "Plotting")
     mpl.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import ListedColormap, LogNorm
 
     name = contact or basis.contact_names[0]
     basis.weights(contact=name)  # checks the name
@@ -47,17 +48,30 @@ def plot_cross_section(basis: FieldBasis, out: str | Path, contact: str | None =
     tet, _ = loc.locate(pts)
     tissue = np.where(tet >= 0, basis.tissue_of_tet[np.maximum(tet, 0)], -1).reshape(gx.shape)
     v = basis.probe(pts, contact=name).reshape(gx.shape)
-    fig, ax = plt.subplots(figsize=(7, 6.2), dpi=120)
+    fig, ax = plt.subplots(figsize=(7.8, 6.2), dpi=120)
     colors = [_TISSUE_COLORS.get(t, "#cccccc") for t in basis.tissues]
     cmap = ListedColormap(["#ffffff", *colors])
     ax.pcolormesh(gx, gy, tissue + 1, cmap=cmap, vmin=-0.5, vmax=len(colors) + 0.5,
                   shading="auto")
-    vmax = np.nanmax(v)
-    levels = vmax * np.array([0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9])
-    cs = ax.contour(gx, gy, v, levels=levels, colors="k", linewidths=0.7)
-    ax.clabel(cs, fmt=lambda x: f"{x * 1e3:.0f} mV", fontsize=7)
+    # Log-spaced levels coloured by a log colour bar, no inline labels: the potential
+    # falls by decades within a few mm of the contact, where labels would pile up.
+    vmax = float(np.nanmax(v))
+    levels = np.geomspace(0.01 * vmax, 0.8 * vmax, 11)
+    norm = LogNorm(vmin=levels[0], vmax=levels[-1])
+    cs = ax.contour(gx, gy, v, levels=levels, cmap="viridis", norm=norm, linewidths=1.1)
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap="viridis"), ax=ax, shrink=0.8, pad=0.02)
+    bar.set_label("potential (mV per mA of contact current)")
+    bar.set_ticks(levels[::2])
+    bar.set_ticklabels([f"{x * 1e3:.0f}" if x >= 0.1 else f"{x * 1e3:.2g}"
+                        for x in levels[::2]])
+    del cs
     inside_lead = (tet < 0).reshape(gx.shape)
     ax.contourf(gx, gy, inside_lead.astype(float), levels=[0.5, 1.5], colors=["#444444"])
+    cx, cy, _ = centers.get(name, (np.nan, np.nan, np.nan))
+    ax.plot([cx], [cy], marker="*", color="#f0b400", markeredgecolor="k", markersize=12,
+            linestyle="none")
+    ax.annotate(name, (cx, cy), xytext=(6, 6), textcoords="offset points", fontsize=8,
+                color="#f0b400", fontweight="bold")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colors]
     ax.legend([*handles, plt.Rectangle((0, 0), 1, 1, color="#444444")],
               [*basis.tissues, "lead / outside"], loc="lower left", fontsize=7, ncol=2)
@@ -65,7 +79,7 @@ def plot_cross_section(basis: FieldBasis, out: str | Path, contact: str | None =
     ax.set_xlabel("x (mm, patient's left)")
     ax.set_ylabel("y (mm, dorsal)")
     zi = basis.impedance_kohm[name]
-    ax.set_title(f"Contact {name}: potential per mA at z = {z0:.1f} mm "
+    ax.set_title(f"Contact {name} (star): potential per mA at z = {z0:.1f} mm "
                  f"(access resistance {zi:.2f} kOhm)", fontsize=9)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
