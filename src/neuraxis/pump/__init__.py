@@ -1,0 +1,79 @@
+"""Intrathecal drug delivery: prescriptions, pump refill planning, safety checks, CSF spread.
+
+Public API
+----------
+load_prescription, prescription_from_dict, Prescription : read and validate a
+    prescription (pump, catheter and tip level, mixture, basal schedule, boluses,
+    titration, previous prescription, procedure); format in ``docs/pump.md``.
+plan_prescription, PumpPlan : daily volume and doses, days to the low-reservoir alarm
+    (nominal, all boluses, worst case), refill date and volume, refill calendar;
+    refuses a prescription with an unresolved refusal.
+refill_calendar_ics : the refill calendar as iCalendar text.
+check_prescription, review_prescription, Finding, PrescriptionRefusedError : the
+    safety checks (refuse or warn, each naming its limit and source) and overrides.
+rate_for_percent_change, concentration_change, priming_bolus, catheter_volume_ml :
+    dose changes, bridge bolus and under/over-dose window, priming after a revision.
+convert_morphine : direction-aware oral/IV/epidural/intrathecal morphine conversion.
+load_drug, load_pump, load_catheter, drug_names, pump_names, catheter_names : the
+    data tables ``drugs.yaml`` and ``pumps.yaml`` (every value with its source).
+simulate_spread, steady_state_spread, SpreadResult, SteadySpread : drug spread in the
+    spinal CSF from the catheter tip (1D advection-dispersion-clearance; data in
+    ``csf_transport.yaml``; ``docs/pump_spread.md``). Plot: ``pump.spread_plot``.
+
+Drug amounts are in mg throughout (ug-dosed drugs too; keys say ``_mg``), volumes in
+mL, rates in mL/day. Importing this package loads NumPy and PyYAML only.
+"""
+
+from neuraxis.pump.changes import (
+    ConcentrationChange,
+    PrimingBolus,
+    catheter_volume_ml,
+    concentration_change,
+    priming_bolus,
+    rate_for_percent_change,
+)
+from neuraxis.pump.checks import (
+    CHECK_IDS,
+    Finding,
+    PrescriptionRefusedError,
+    check_prescription,
+    review_prescription,
+)
+from neuraxis.pump.conversions import OpioidConversion, convert_morphine
+from neuraxis.pump.plan import (
+    PumpPlan,
+    RefillEvent,
+    plan_prescription,
+    refill_calendar,
+    refill_calendar_ics,
+)
+from neuraxis.pump.prescription import (
+    VERTEBRAL_LEVELS,
+    Prescription,
+    load_prescription,
+    prescription_from_dict,
+)
+from neuraxis.pump.spread import (
+    SpreadResult,
+    SteadySpread,
+    simulate_spread,
+    steady_state_spread,
+)
+from neuraxis.pump.tables import (
+    catheter_names,
+    drug_names,
+    load_catheter,
+    load_drug,
+    load_pump,
+    pump_names,
+)
+
+__all__ = [
+    "CHECK_IDS", "VERTEBRAL_LEVELS", "ConcentrationChange", "Finding", "OpioidConversion",
+    "Prescription", "PrescriptionRefusedError", "PrimingBolus", "PumpPlan", "RefillEvent",
+    "SpreadResult", "SteadySpread", "simulate_spread", "steady_state_spread",
+    "catheter_names", "catheter_volume_ml", "check_prescription", "concentration_change",
+    "convert_morphine", "drug_names", "load_catheter", "load_drug", "load_prescription",
+    "load_pump", "plan_prescription", "prescription_from_dict", "priming_bolus", "pump_names",
+    "rate_for_percent_change", "refill_calendar", "refill_calendar_ics", "review_prescription",
+]

@@ -1,0 +1,264 @@
+"""Quantities derived from a prescription: doses per drug, possible daily maxima,
+stability limit, dead space, the effect of a concentration change, priming.
+
+Shared by :mod:`neuraxis.pump.checks` (which judges them) and
+:mod:`neuraxis.pump.plan` (which reports them). Drug amounts in mg, volumes in mL,
+rates in mL/day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from neuraxis.pump.changes import (
+    ConcentrationChange,
+    PrimingBolus,
+    concentration_change,
+    priming_bolus,
+)
+from neuraxis.pump.prescription import Component, Prescription
+from neuraxis.pump.tables import (
+    Sourced,
+    load_catheter,
+    load_drug,
+    load_pump,
+    mixture_stability,
+)
+
+#: Concentrations closer than this (relative) count as equal (e.g. to a vial strength).
+_REL_EQ = 1e-6
+
+
+def doses_mg_per_day(mixture: tuple[Component, ...], daily_volume_ml: float
+                     ) -> dict[str, float]:
+    """Daily dose of each drug for a daily volume: volume x concentration (mg/day)."""
+    return {c.drug: daily_volume_ml * c.concentration_mg_per_ml for c in mixture}
+
+
+def bolus_volume_per_day_ml(rx: Prescription) -> float:
+    """Volume of all allowed boluses in 24 h, n_max x bolus volume (mL/day; 0 if none)."""
+    return 0.0 if rx.bolus is None else rx.bolus.max_boluses_per_day * rx.bolus.volume_ml
+
+
+def flow_tolerance_percent(rx: Prescription) -> Sourced | None:
+    """The pump's flow-accuracy tolerance entry (percent), or ``None`` if unknown."""
+    return load_pump(rx.pump.model).entry("flow_accuracy_tolerance_percent")
+
+
+def daily_volume_periods(rx: Prescription, *, boluses: bool, tolerance: bool
+                         ) -> tuple[tuple[dt.date, float], ...]:
+    """Daily volume (mL/day) from each date on, for one scenario.
+
+    Parameters
+    ----------
+    rx : Prescription
+    boluses : bool
+        Add every allowed bolus, each day.
+    tolerance : bool
+        Multiply by (1 + tolerance/100), the fastest flow the pump's accuracy allows.
+    """
+    extra = bolus_volume_per_day_ml(rx) if boluses else 0.0
+    tol = flow_tolerance_percent(rx) if tolerance else None
+    factor = 1.0 + (float(tol.value) / 100.0 if tol is not None else 0.0)
+    return tuple((day, (v + extra) * factor) for day, v in rx.volume_timeline())
+
+
+def max_possible_dose_mg_per_day(rx: Prescription) -> dict[str, tuple[float, dt.date]]:
+    """Largest daily dose of each drug: basal at its highest step + all boluses.
+
+    Returns
+    -------
+    dict
+        ``{drug: (mg/day, date from which it is possible)}``.
+    """
+    extra = bolus_volume_per_day_ml(rx)
+    day, vol = max(rx.volume_timeline(), key=lambda p: p[1])
+    return {c.drug: ((vol + extra) * c.concentration_mg_per_ml, day) for c in rx.mixture}
+
+
+def is_undiluted(rx: Prescription) -> bool:
+    """A single drug from a vial at a vial strength (not compounded, not mixed)."""
+    if len(rx.mixture) != 1 or rx.mixture[0].compounded:
+        return False
+    comp = rx.mixture[0]
+    strengths = load_drug(comp.drug).value("strengths_mg_per_ml") or []
+    return any(math.isclose(comp.concentration_mg_per_ml, float(s), rel_tol=_REL_EQ)
+               for s in strengths)
+
+
+@dataclass(frozen=True)
+class Stability:
+    """How long a fill may stay in the pump.
+
+    Attributes
+    ----------
+    days : float | None
+        The shortest known limit (days), ``None`` if none is known.
+    source : str
+        The entry that sets it (with its source).
+    unknown : tuple of str
+        Drugs of the mixture with no stability figure that no mixture entry covers.
+    """
+
+    days: float | None
+    source: str
+    unknown: tuple[str, ...]
+
+
+def stability(rx: Prescription, *, first_fill: bool) -> Stability:
+    """Stability limit of the mixture in the pump (days), from the drug table.
+
+    Per drug: the first-fill limit for a first fill (ziconotide 14 d), else the
+    undiluted or diluted limit where the table has one, else ``stability_days``. A
+    mixture with an entry of its own (e.g. morphine + clonidine 90 d) adds that limit
+    and covers its drugs. The result is the shortest limit.
+    """
+    undiluted = is_undiluted(rx)
+    limits: list[tuple[float, str]] = []
+    unknown: list[str] = []
+    for comp in rx.mixture:
+        spec = load_drug(comp.drug)
+        keys = (["stability_first_fill_days"] if first_fill else []) + \
+            (["stability_undiluted_days"] if undiluted else ["stability_diluted_days"]) + \
+            ["stability_days"]
+        entry = next((e for k in keys if (e := spec.entry(k)) is not None), None)
+        if entry is None:
+            unknown.append(comp.drug)
+        else:
+            limits.append((float(entry.value), entry.cite()))
+    if len(rx.mixture) > 1:
+        mix = mixture_stability(rx.drugs)
+        if mix is not None and mix.value is not None:
+            limits.append((float(mix.value), f"mixture: {mix.cite()}"))
+            unknown = []
+    if not limits:
+        return Stability(None, "", tuple(unknown))
+    days, source = min(limits)
+    return Stability(days, source, tuple(unknown))
+
+
+def dead_space_ml(rx: Prescription) -> float | None:
+    """Pump tubing + catheter volume (mL); ``None`` if the tubing volume is unknown."""
+    tubing = load_pump(rx.pump.model).value("tubing_volume_ml")
+    return None if tubing is None else float(tubing) + rx.catheter.volume_ml
+
+
+@dataclass(frozen=True)
+class MixtureChange:
+    """A concentration change at this fill, while the old mixture clears the dead space.
+
+    Attributes
+    ----------
+    dead_space_ml : float
+        Old mixture between the reservoir and the catheter tip (mL).
+    new_rate_ml_per_day : float
+        Basal rate of the new prescription (mL/day; a flex schedule's daily mean).
+    window_days : float
+        Time the old mixture takes to clear at that rate, V_ds / q_new (days).
+    intended_mg_per_day, window_mg_per_day : dict
+        Per drug: the intended dose (q_new x C_new) and the dose during the window
+        without a bridge (q_new x C_old).
+    bridge : ConcentrationChange | None
+        Bridge bolus for the dose drug (``None`` if it is new in this mixture).
+    """
+
+    dead_space_ml: float
+    new_rate_ml_per_day: float
+    window_days: float
+    intended_mg_per_day: dict[str, float]
+    window_mg_per_day: dict[str, float]
+    bridge: ConcentrationChange | None
+
+    def changed_drugs(self) -> tuple[str, ...]:
+        """Drugs whose dose during the window differs from the intended dose."""
+        return tuple(d for d in self.intended_mg_per_day if not math.isclose(
+            self.intended_mg_per_day[d], self.window_mg_per_day[d], rel_tol=_REL_EQ))
+
+
+def mixture_change(rx: Prescription) -> MixtureChange | None:
+    """The concentration change of this refill, or ``None`` if the mixture is unchanged.
+
+    Only for ``procedure.kind: refill`` with a ``previous.mixture``; after a catheter
+    revision or pump implant the catheter is primed instead. Raises nothing: an
+    unknown tubing volume makes the dead space the catheter volume alone.
+    """
+    if rx.previous is None or rx.procedure.kind != "refill":
+        return None
+    old = {c.drug: c.concentration_mg_per_ml for c in rx.previous.mixture}
+    new = {c.drug: c.concentration_mg_per_ml for c in rx.mixture}
+    drugs = list(dict.fromkeys([*new, *old]))
+    if all(math.isclose(old.get(d, 0.0), new.get(d, 0.0), rel_tol=_REL_EQ) for d in drugs):
+        return None
+    v_ds = dead_space_ml(rx)
+    v_ds = rx.catheter.volume_ml if v_ds is None else v_ds
+    q_new = rx.basal_daily_volume_ml
+    bridge = None
+    if rx.dose_drug in old:
+        bridge = concentration_change(q_new * new[rx.dose_drug], old[rx.dose_drug],
+                                      new[rx.dose_drug], v_ds)
+    return MixtureChange(
+        dead_space_ml=v_ds, new_rate_ml_per_day=q_new, window_days=v_ds / q_new,
+        intended_mg_per_day={d: q_new * new.get(d, 0.0) for d in drugs},
+        window_mg_per_day={d: q_new * old.get(d, 0.0) for d in drugs}, bridge=bridge)
+
+
+def priming(rx: Prescription) -> PrimingBolus | None:
+    """Priming bolus of a catheter revision or pump implant, else ``None``.
+
+    A catheter revision fills the empty catheter (``empty_catheter_length_cm``, by
+    default its whole length); a pump implant also fills the pump tubing.
+    """
+    kind = rx.procedure.kind
+    if kind == "refill":
+        return None
+    cat = rx.catheter
+    length = rx.procedure.empty_catheter_length_cm or cat.length_cm
+    if cat.volume_given:
+        catheter_ml = cat.volume_ml * length / cat.length_cm
+    else:
+        catheter_ml = load_catheter(cat.model).volume_ml_per_cm * length
+    tubing = 0.0
+    if kind == "pump_implant":
+        tubing = float(load_pump(rx.pump.model).value("tubing_volume_ml") or 0.0)
+    return priming_bolus(catheter_ml, tubing,
+                         {c.drug: c.concentration_mg_per_ml for c in rx.mixture})
+
+
+def extra_volume_at_fill_ml(rx: Prescription) -> float:
+    """Reservoir volume used at the fill beyond the basal rate (mL).
+
+    A priming bolus draws its whole volume from the reservoir; a programmed bridge
+    bolus runs the dead space at q_old instead of q_new for V_ds / q_old days, using
+    V_ds x (1 - C_old / C_new) more (less, if the concentration falls).
+    """
+    extra = 0.0
+    prime = priming(rx)
+    if prime is not None:
+        extra += prime.volume_ml
+    change = mixture_change(rx)
+    if change is not None and change.bridge is not None and rx.procedure.bridge_bolus:
+        b = change.bridge
+        extra += b.bridge_volume_ml - b.new_rate_ml_per_day * b.bridge_days
+    return extra
+
+
+def valve_interval_min(rate_ml_per_day: float, accumulator_volume_ml: float) -> float:
+    """Minutes between valve strokes of a valve-gated pump, 1440 / (q / V_acc).
+
+    Parameters
+    ----------
+    rate_ml_per_day : float
+        Flow (mL/day), > 0.
+    accumulator_volume_ml : float
+        Volume per stroke (mL).
+
+    Examples
+    --------
+    0.5 mg/day at 20 mg/mL with a 0.0025 mL accumulator: a stroke every 144 min.
+
+    >>> round(valve_interval_min(0.5 / 20, 0.0025), 6)
+    144.0
+    """
+    return 1440.0 / (rate_ml_per_day / accumulator_volume_ml)

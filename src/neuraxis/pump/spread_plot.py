@@ -1,0 +1,127 @@
+"""Figure of an intrathecal spread run: profiles along the canal and a level x time map.
+
+matplotlib is optional (extra ``plot``) and imported inside :func:`plot_spread`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from neuraxis._soft_import import soft_import
+from neuraxis.pump.spread import SpreadResult
+
+_N_PROFILES = 5
+
+
+def _profile_times(times_h: np.ndarray, n: int = _N_PROFILES) -> list[int]:
+    """Indices of about ``n`` output times spread over the run (never t = 0)."""
+    targets = np.geomspace(max(times_h[1], times_h[-1] / 24.0), times_h[-1], n)
+    idx = sorted({int(np.argmin(np.abs(times_h - t))) for t in targets} - {0})
+    return idx or [len(times_h) - 1]
+
+
+def plot_spread(result: SpreadResult, path: str | Path, *, window_cm: float | None = None,
+                dpi: int = 120) -> Path:
+    """Write a PNG of a :func:`~neuraxis.pump.spread.simulate_spread` result.
+
+    Panel (a): concentration along the canal at several times and the steady state, with
+    the vertebral levels marked, the catheter tip and the 10 %-of-peak half-widths.
+    Panel (b): mean concentration of each vertebral level (C1 top ... S2 bottom) over time,
+    on a logarithmic colour scale spanning three decades below the peak.
+
+    Parameters
+    ----------
+    result : SpreadResult
+    path : str or Path
+        Output PNG file (parent folders are created).
+    window_cm : float, optional
+        Half-width of panel (a)'s window around the tip (cm); default: three times the
+        largest half-width, at least 6 cm, clipped to the canal.
+    dpi : int
+        Resolution (dots per inch).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    mpl = soft_import("matplotlib", "plot", "Plotting the drug spread")
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    r = result
+    x_cm = r.x_mm / 10.0
+    tip_cm = r.tip_mm / 10.0
+    bounds_cm = r.level_boundaries_mm / 10.0
+    centers_cm = 0.5 * (bounds_cm[:-1] + bounds_cm[1:])
+    if window_cm is None:
+        widest = max(float(np.max(r.half_width_rostral_cm)), float(np.max(r.half_width_caudal_cm)))
+        window_cm = max(3.0 * widest, 6.0)
+    lo, hi = max(tip_cm - window_cm, 0.0), min(tip_cm + window_cm, bounds_cm[-1])
+
+    fig, (ax, axm) = plt.subplots(1, 2, figsize=(12, 5.2), dpi=dpi,
+                                  gridspec_kw={"width_ratios": [1.35, 1.0]})
+    cmap = plt.get_cmap("viridis")
+    picks = _profile_times(r.times_h)
+    for j, i in enumerate(picks):
+        ax.plot(x_cm, r.concentration_ug_per_ml[i], color=cmap(0.15 + 0.7 * j / max(len(picks) - 1, 1)),
+                lw=1.6, label=f"{r.times_h[i]:.3g} h")
+    ax.plot(x_cm, r.steady_concentration_ug_per_ml, color="k", ls="--", lw=1.0,
+            label="steady state")
+    peak = float(r.peak_ug_per_ml[-1])
+    ax.axvline(tip_cm, color="crimson", lw=1.2)
+    ax.annotate("catheter tip", (tip_cm, 1.02 * peak), xytext=(4, 0),
+                textcoords="offset points", color="crimson", fontsize=8, va="bottom")
+    rost, caud = r.half_width_rostral_cm[-1], r.half_width_caudal_cm[-1]
+    ax.hlines(0.1 * peak, tip_cm - rost, tip_cm + caud, color="grey", lw=1.0, ls=":")
+    ax.text(0.98, 0.97, f"10 % of peak at {r.times_h[-1]:g} h (dotted):\n"
+            f"{rost:.2f} cm rostral, {caud:.2f} cm caudal", transform=ax.transAxes,
+            ha="right", va="top", fontsize=8, color="dimgrey")
+    for b in bounds_cm:
+        if lo <= b <= hi:
+            ax.axvline(b, color="0.85", lw=0.6, zorder=0)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(0.0, 1.15 * max(peak, float(np.max(r.steady_concentration_ug_per_ml))))
+    ax.set_xlabel("distance from the foramen magnum (cm, caudal →)")
+    ax.set_ylabel("drug concentration in CSF (µg/mL)")
+    top = ax.secondary_xaxis("top")
+    shown = [(c, n) for c, n in zip(centers_cm, r.level_names) if lo <= c <= hi]
+    top.set_xticks([c for c, _ in shown], [n for _, n in shown], fontsize=8)
+    top.set_xlabel("vertebral level", fontsize=8)
+    ax.legend(title="time", fontsize=8, title_fontsize=8, loc="upper left")
+    what = r.drug or "drug"
+    ax.set_title(f"(a) {what} {r.dose_mg_per_day:g} mg/day at {r.flow_ml_per_day:g} mL/day, "
+                 f"tip {r.tip_level}", fontsize=10, loc="left", pad=22)
+
+    data = np.asarray(r.level_concentration_ug_per_ml, dtype=float).T  # levels x times
+    vmax = max(float(np.nanmax(data)), 1e-30)
+    norm = LogNorm(vmin=vmax * 1e-3, vmax=vmax)
+    t_edges = np.concatenate([[0.0], 0.5 * (r.times_h[1:] + r.times_h[:-1]), [r.times_h[-1]]])
+    lv_edges = np.arange(len(r.level_names) + 1) - 0.5
+    mesh = axm.pcolormesh(t_edges, lv_edges, np.where(data > 0, data, np.nan), norm=norm,
+                          cmap="magma", shading="flat")
+    axm.set_facecolor("black")
+    axm.set_yticks(np.arange(len(r.level_names)), r.level_names, fontsize=7)
+    axm.set_ylim(len(r.level_names) - 0.5, -0.5)  # C1 at the top
+    tip_idx = r.level_names.index(r.tip_level)
+    axm.annotate("◀ tip", (r.times_h[-1], tip_idx), xytext=(3, 0), textcoords="offset points",
+                 color="crimson", fontsize=8, va="center", annotation_clip=False)
+    axm.set_xlabel("time since infusion start (h)")
+    axm.set_ylabel("vertebral level")
+    axm.set_title("(b) mean concentration per vertebral level", fontsize=10, loc="left")
+    cb = fig.colorbar(mesh, ax=axm, pad=0.1, fraction=0.05)
+    cb.set_label("µg/mL (log scale)")
+    p = r.params
+    fig.text(0.01, 0.01, f"D_eff {p.d_eff_m2_per_s:.2g} m²/s, drift {p.drift_um_per_s:g} µm/s "
+             f"(+ rostral), CSF t½ {p.half_life_h:g} h, grid {p.grid_mm:g} mm, "
+             f"step {p.dt_s:.3g} s", fontsize=7.5, color="dimgrey")
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.savefig(out)
+    plt.close(fig)
+    return out

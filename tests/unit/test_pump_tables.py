@@ -1,0 +1,152 @@
+"""Drug and pump tables (neuraxis/data/drugs.yaml, pumps.yaml): sources, units, values."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from neuraxis._validate import NeuraxisInputError
+from neuraxis.anatomy import read_table
+from neuraxis.pump import (
+    catheter_names,
+    drug_names,
+    load_catheter,
+    load_drug,
+    load_pump,
+    pump_names,
+)
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+UNIT_SUFFIXES = ("_mg", "_mg_per_ml", "_mg_per_day", "_mg_per_week", "_ml", "_ml_per_day",
+                 "_percent", "_days", "_years", "_months", "_t", "_g_per_cm", "_mm",
+                 "_per_week", "_per_deg_c", "_precautions")
+
+# Typed in from REFERENCE 3.1 (PACC 2017, Deer et al. 2017), converted to mg by hand:
+# (max concentration mg/mL, max daily dose mg, start range mg/day, trial bolus range mg).
+PACC_MG = {
+    "morphine": (20, 15, (0.1, 0.5), (0.1, 0.5)),
+    "hydromorphone": (15, 10, (0.01, 0.15), (0.025, 0.1)),
+    "fentanyl": (10, 1.0, (0.025, 0.075), (0.015, 0.075)),
+    "sufentanil": (5, 0.5, (0.01, 0.02), (0.005, 0.02)),
+    "ziconotide": (0.1, 0.0192, (0.0005, 0.0012), (0.001, 0.005)),
+    "bupivacaine": (30, 20, (0.01, 4), (0.5, 2.5)),
+    "clonidine": (1.0, 0.6, (0.02, 0.1), (0.005, 0.02)),
+}
+
+
+def _value_entries():
+    drugs = read_table("drugs.yaml")
+    pumps = read_table("pumps.yaml")
+    attrs = {"name", "drug_class", "indication", "display_unit", "kind", "supports_boluses",
+             "supports_flex"}
+    for section, table in (("drugs", drugs["drugs"]), ("pumps", pumps["pumps"]),
+                           ("catheters", pumps["catheters"])):
+        for name, entry in table.items():
+            for key, value in entry.items():
+                if key not in attrs:
+                    yield f"{section}.{name}.{key}", key, value
+    for i, mix in enumerate(drugs["mixtures"]):
+        yield f"mixtures[{i}]", "stability_days", mix["stability_days"]
+    for block, routes in drugs["conversions"].items():
+        if "value" in routes:
+            yield f"conversions.{block}", block, routes
+        else:
+            for route, value in routes.items():
+                yield f"conversions.{block}.{route}", block, value
+
+
+def test_tables_are_versioned():
+    assert read_table("drugs.yaml")["version"] == 1
+    assert read_table("pumps.yaml")["version"] == 1
+
+
+def test_every_value_has_a_source_and_a_verified_flag():
+    n = 0
+    for where, key, entry in _value_entries():
+        n += 1
+        assert isinstance(entry, dict) and set(entry) == {"value", "source", "verified"}, where
+        assert isinstance(entry["source"], str) and len(entry["source"]) > 10, where
+        assert isinstance(entry["verified"], bool), where
+        if not where.startswith("conversions"):
+            assert key.endswith(UNIT_SUFFIXES), f"{where}: no unit in the key name"
+        text = entry["source"].lower()
+        if any(w in text for w in ("placeholder", "derived", "inferred", "assigned")):
+            assert entry["verified"] is False, f"{where}: a placeholder marked verified"
+        if entry["value"] is None:
+            assert entry["verified"] is False, where
+    assert n > 100
+
+
+def test_pacc_table_is_marked_unverified():
+    """REFERENCE 3.1: the whole PACC 2017 table is unverified."""
+    pacc = [where for where, _, e in _value_entries() if "PACC 2017" in e["source"]]
+    assert len(pacc) >= 28
+    for where, _, entry in _value_entries():
+        if "PACC 2017" in entry["source"]:
+            assert entry["verified"] is False, where
+
+
+@pytest.mark.parametrize("drug", sorted(PACC_MG))
+def test_pacc_values_match_the_reference(drug):
+    conc, daily, start, trial = PACC_MG[drug]
+    spec = load_drug(drug)
+    assert spec.value("max_concentration_mg_per_ml") == pytest.approx(conc)
+    assert spec.value("max_daily_dose_mg") == pytest.approx(daily)
+    assert spec.value("start_dose_range_mg_per_day") == pytest.approx(list(start))
+    assert spec.value("trial_bolus_range_mg") == pytest.approx(list(trial))
+
+
+def test_label_and_pump_facts():
+    zic = load_drug("ziconotide")
+    assert zic.display_unit == "ug" and zic.fmt(0.0024, "day") == "2.4 ug/day"
+    assert zic.value("strengths_mg_per_ml") == pytest.approx([0.025, 0.1])
+    assert zic.value("titration_max_step_mg_per_day") == pytest.approx(0.0024)
+    assert zic.value("titration_max_steps_per_week") == 3
+    assert load_drug("baclofen").value("titration_max_step_percent") == 30
+    assert load_drug("baclofen").value("titration_max_step_cerebral_or_child_percent") == 15
+    assert load_drug("morphine").value("strengths_mg_per_ml") == [10, 25]
+    for size in (20, 40):
+        sm = load_pump(f"synchromed_ii_{size}ml")
+        assert sm.kind == "programmable" and sm.reservoir_volume_ml == size
+        assert sm.value("min_flow_ml_per_day") == pytest.approx(0.048)
+        assert sm.value("refill_discrepancy_limit_ml") == size / 20  # 1 mL / 2 mL, Maino 2017
+        assert load_pump(f"prometra_ii_{size}ml").kind == "valve_gated"
+        assert load_pump(f"prometra_ii_{size}ml").low_reservoir_volume_ml == 3.0
+    assert load_pump("codman_3000").kind == "constant_flow"
+    assert not load_pump("codman_3000").supports_boluses
+
+
+def test_catheter_volume_from_the_bore():
+    # REFERENCE 3.4: 0.53 mm ID -> 0.0022 mL/cm; 50 cm -> 0.11 mL (hand: pi * 0.0265^2).
+    cat = load_catheter("generic_0p53mm")
+    assert cat.volume_ml_per_cm == pytest.approx(0.0022, abs=5e-5)
+    assert 50 * cat.volume_ml_per_cm == pytest.approx(0.11, abs=0.001)
+
+
+def test_names_and_unknown_names():
+    assert {"morphine", "hydromorphone", "fentanyl", "sufentanil", "ziconotide", "bupivacaine",
+            "clonidine", "baclofen"} <= set(drug_names())
+    assert {"synchromed_ii_20ml", "synchromed_ii_40ml", "prometra_ii_20ml",
+            "prometra_ii_40ml", "codman_3000"} <= set(pump_names())
+    assert "medtronic_ascenda_8781" in catheter_names()
+    with pytest.raises(NeuraxisInputError, match="'drug'.*got 'morfine' - did you mean "
+                                                 "'morphine'"):
+        load_drug("morfine")
+    with pytest.raises(NeuraxisInputError, match="'pump.model'.*got 'synchromed'"):
+        load_pump("synchromed")
+
+
+def test_import_pump_stays_light():
+    code = ("import json, sys\nimport neuraxis.pump, neuraxis.cli\n"
+            "print(json.dumps({m: m in sys.modules for m in "
+            "['matplotlib', 'scipy', 'numba', 'gmsh', 'yaml']}))\n")
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=60, check=True)
+    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert not any(loaded.values()), loaded
