@@ -427,3 +427,7 @@ def axon_thresholds(
 from neuraxis.cli_field import field_app  # noqa: E402
 
 app.add_typer(field_app, name="field")
+
+from neuraxis.cli_pump import pump_app  # noqa: E402
+
+app.add_typer(pump_app, name="pump")

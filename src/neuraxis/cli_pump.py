@@ -1,0 +1,269 @@
+"""``neuraxis pump``: plan the refills of an intrathecal pump prescription, with its checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from neuraxis._validate import NeuraxisInputError, check_int
+from neuraxis.cli import _echo_json, _stdout_console, user_errors
+
+pump_app = typer.Typer(
+    help="Intrathecal drug delivery: pump prescriptions, refill planning, safety checks "
+         "(drug amounts in mg or ug as the key says, volumes in mL, rates in mL/day).",
+    no_args_is_help=True,
+)
+
+PrescriptionArg = Annotated[Path, typer.Argument(
+    help="Prescription YAML (pump, catheter, mixture, basal, bolus, ...; see docs/pump.md).",
+    show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout "
+                                       "instead of tables.")]
+
+
+def _days(days: float) -> str:
+    return "never" if days == float("inf") else f"{days:.1f}"
+
+
+def _summary_rows(plan: Any) -> list[tuple[str, str]]:
+    from neuraxis.pump import load_drug, load_pump
+
+    rx = plan.prescription
+    pump = load_pump(rx.pump.model)
+    cat = rx.catheter
+    mixture = " + ".join(f"{load_drug(c.drug).name.lower()} "
+                         f"{load_drug(c.drug).fmt(c.concentration_mg_per_ml, 'mL')}"
+                         + (" (compounded)" if c.compounded else "") for c in rx.mixture)
+    tol = plan.flow_tolerance_percent
+    rows = [
+        ("pump", f"{pump.name} ({pump.kind.replace('_', '-')})"),
+        ("fill", (f"{rx.pump.fill_date.isoformat()}, {rx.pump.fill_volume_ml:g} mL "
+                 f"(low reservoir at {pump.low_reservoir_volume_ml:g} mL)")),
+        ("catheter", (f"{cat.model}, {cat.length_cm:g} cm, tip {cat.tip_level}, "
+                     f"{cat.volume_ml:.3g} mL")),
+        ("mixture", mixture),
+        ("basal", f"{rx.basal_mode}, {plan.daily_volume_ml:.4g} mL/day"),
+    ]
+    if rx.bolus is not None:
+        rows.append(("boluses", (f"{plan.bolus_volume_ml:.4g} mL each, {rx.bolus.duration_min:g} "
+                                f"min, lockout {rx.bolus.lockout_min:g} min, up to "
+                                f"{plan.max_boluses_per_day}/day")))
+    rows += [
+        ("daily volume, all boluses", f"{plan.daily_volume_all_boluses_ml:.4g} mL/day"),
+        ("daily volume, worst case", f"{plan.daily_volume_worst_case_ml:.4g} mL/day"
+         + (f" (+{tol:g} % flow)" if tol is not None else " (flow tolerance unknown)")),
+        ("days to alarm, nominal", (f"{_days(plan.days_to_alarm_nominal)} "
+                                   f"({plan.alarm_date_nominal.isoformat()})")),
+    ]
+    if rx.bolus is not None:
+        rows.append(("days to alarm, all boluses", _days(plan.days_to_alarm_all_boluses)))
+    rows += [
+        ("days to alarm, worst case", (f"{_days(plan.days_to_alarm)} "
+                                      f"({plan.alarm_date.isoformat()})")),
+        ("stability limit", "unknown" if plan.stability_days is None
+         else f"{plan.stability_days:g} days"),
+        ("REFILL DATE", f"{plan.refill_date.isoformat()} ({plan.refill_limited_by})"),
+        ("expected residual at refill", f"{plan.expected_residual_at_refill_ml:.3g} mL"
+         + (f" ({plan.expected_residual_at_refill_all_boluses_ml:.3g} mL if every bolus is used)"
+            if rx.bolus is not None else "")),
+        ("refill volume", (f"{plan.refill_volume_ml:g} mL (lasts to the following refill, "
+                          "worst case)")),
+    ]
+    if plan.valve_interval_min is not None:
+        rows.append(("valve interval", f"{plan.valve_interval_min:.4g} min"))
+    if plan.extra_volume_at_fill_ml:
+        rows.append(("used at the fill", (f"{plan.extra_volume_at_fill_ml:.3g} mL "
+                                          "(priming / bridge bolus, from the reservoir)")))
+    if plan.priming is not None:
+        rows.append(("priming bolus", (f"{plan.priming.volume_ml:.3g} mL (tubing "
+                                      f"{plan.priming.tubing_ml:.3g} + catheter "
+                                      f"{plan.priming.catheter_ml:.3g} mL)")))
+    change = plan.concentration_change
+    if change is not None:
+        lost = "; ".join(
+            f"{load_drug(d).name.lower()} {load_drug(d).fmt(change.window_mg_per_day[d], 'day')}"
+            f" instead of {load_drug(d).fmt(change.intended_mg_per_day[d], 'day')}"
+            for d in change.changed_drugs())
+        rows.append(("concentration change", (f"old mixture in the {change.dead_space_ml:.3g} mL "
+                                              f"dead space clears in {change.window_days:.3g} "
+                                              f"days at the new rate; without a bridge: {lost}")))
+    if change is not None and change.bridge is not None and rx.procedure.bridge_bolus:
+        b = change.bridge
+        rows.append(("bridge bolus", (f"{b.bridge_volume_ml:.3g} mL at "
+                                     f"{b.bridge_rate_ml_per_day:.4g} mL/day for "
+                                     f"{b.bridge_days:.3g} days, then {b.new_rate_ml_per_day:.4g} "
+                                     "mL/day")))
+    return rows
+
+
+def _print_plan(plan: Any) -> None:
+    from neuraxis.pump import load_drug
+
+    rx = plan.prescription
+    console = _stdout_console()
+    title = "Pump plan" + (f": {rx.description}" if rx.description else "")
+    table = Table(title=title, show_header=False)
+    table.add_column("quantity", style="cyan", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for key, value in _summary_rows(plan):
+        table.add_row(key, value, style="bold" if key == "REFILL DATE" else None)
+    console.print(table)
+
+    doses = Table(title="Dose per drug")
+    for col in ("drug", "concentration", "basal dose",
+                "largest daily dose (all boluses, titration)"):
+        doses.add_column(col, justify="left" if col == "drug" else "right")
+    for c in rx.mixture:
+        spec = load_drug(c.drug)
+        doses.add_row(spec.name, spec.fmt(c.concentration_mg_per_ml, "mL"),
+                      spec.fmt(plan.dose_per_drug_mg_per_day[c.drug], "day"),
+                      spec.fmt(plan.max_dose_per_drug_mg_per_day[c.drug], "day"))
+    console.print(doses)
+
+    if rx.basal_mode == "flex" or rx.titration:
+        _print_schedule(plan, console)
+
+    cal = Table(title="Refill calendar")
+    for col in ("#", "date", "days", "fill volume", "date set by"):
+        cal.add_column(col, justify="left" if col == "date set by" else "right")
+    for ev in plan.calendar:
+        cal.add_row(str(ev.number), ev.date.isoformat(), str(ev.days),
+                    f"{ev.fill_volume_ml:g} mL", ev.limited_by)
+    console.print(cal)
+
+    for o in plan.overrides:
+        console.print(Text(f"OVERRIDDEN [{o.finding.check}] {o.finding.message} -- reason: "
+                           f"{o.reason}", style="magenta"))
+    for w in plan.warnings:
+        console.print(Text(f"WARNING [{w.check}] {w.message}", style="yellow"))
+    for n in plan.notes:
+        console.print(Text(f"Note: {n}", style="dim"))
+
+
+def _print_schedule(plan: Any, console: Console) -> None:
+    from neuraxis.pump import load_drug
+
+    rx = plan.prescription
+    if rx.basal_mode == "flex":
+        seg = Table(title="Flex schedule")
+        for col in ("from", "to", "rate (mL/day)", *(f"{load_drug(d).name} /h" for d in rx.drugs)):
+            seg.add_column(col, justify="right")
+        for s in plan.to_dict()["schedule"]:
+            seg.add_row(s["start"], s["end"], f"{s['rate_ml_per_day']:.4g}",
+                        *(load_drug(d).fmt(s["rate_mg_per_hour"][d]) for d in rx.drugs))
+        console.print(seg)
+    if rx.titration:
+        spec = load_drug(rx.dose_drug)
+        conc = rx.concentration_mg_per_ml(rx.dose_drug)
+        tit = Table(title=f"Titration ({spec.name.lower()} basal dose)")
+        for col in ("from", "dose", "rate (mL/day)"):
+            tit.add_column(col, justify="right")
+        for day, vol in rx.volume_timeline():
+            tit.add_row(day.isoformat(), spec.fmt(vol * conc, "day"), f"{vol:.4g}")
+        console.print(tit)
+
+
+@pump_app.command("plan")
+@user_errors
+def pump_plan(
+    prescription: PrescriptionArg,
+    json_out: JsonOpt = False,
+    ics: Annotated[Path | None, typer.Option(
+        "--ics", help="Also write the refill calendar to this iCalendar (.ics) file.",
+        show_default=False)] = None,
+    horizon_days: Annotated[int | None, typer.Option(
+        "--horizon-days", help="Days of refill calendar (1-3650; default: refill."
+                               "horizon_days of the file, else 365).", show_default=False)
+    ] = None,
+) -> None:
+    """Daily volume, dose per drug, alarm and refill dates, refill volume and calendar.
+
+    The prescription is checked first: a concentration or dose above the consensus
+    maximum, a flow below the pump's minimum, a titration step above its limit, a
+    concentration change without a bridge bolus or a refill volume discrepancy is
+    refused (one 'Error:' line naming the limit and its source) unless the file
+    overrides that check with a reason; warnings are printed with the plan.
+    """
+    from dataclasses import replace
+
+    from neuraxis.pump import load_prescription, plan_prescription, refill_calendar_ics
+
+    rx = load_prescription(prescription)
+    if horizon_days is not None:
+        rx = replace(rx, horizon_days=check_int("--horizon-days", horizon_days, 1, 3650))
+    plan = plan_prescription(rx)
+    if ics is not None:
+        if ics.is_dir():
+            raise NeuraxisInputError(f"Invalid value for '--ics': '{ics}' is a folder")
+        try:
+            ics.write_text(refill_calendar_ics(plan), encoding="utf-8", newline="")
+        except OSError as exc:
+            raise NeuraxisInputError(f"Invalid value for '--ics': cannot write '{ics}' "
+                                     f"({exc.strerror})") from None
+    if json_out:
+        _echo_json(plan.to_dict())
+    else:
+        _print_plan(plan)
+    if ics is not None:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"Refill calendar ({len(plan.calendar)} refills) written to {ics}", markup=False)
+
+
+@pump_app.command("spread")
+@user_errors
+def pump_spread(
+    prescription: PrescriptionArg,
+    out: Annotated[Path, typer.Option(
+        "--out", help="PNG to write (one per drug of a mixture: NAME_drug.png).")
+    ] = Path("spread.png"),
+    hours: Annotated[float, typer.Option(
+        "--hours", help="Hours of infusion to simulate (0.5-720).")] = 24.0,
+    json_out: JsonOpt = False,
+) -> None:
+    """Drug spread in the spinal CSF from the catheter tip: concentration by level over
+    time, spread half-widths (to 10 % of the peak), and a figure per drug.
+
+    The prescription's basal dose of each drug and its daily volume drive a 1D
+    advection-dispersion-clearance model of the spinal CSF (docs/pump_spread.md).
+    """
+    from neuraxis._validate import check_range
+    from neuraxis.pump import load_prescription, plan_prescription
+    from neuraxis.pump.spread import simulate_spread
+    from neuraxis.pump.spread_plot import plot_spread
+
+    hours = float(check_range("--hours", hours, 0.5, 720.0, "h"))
+    if out.suffix.lower() != ".png":
+        raise NeuraxisInputError(f"Invalid value for '--out': '{out}' must end in .png")
+    rx = load_prescription(prescription)
+    plan = plan_prescription(rx)
+    drugs = [c.drug for c in rx.mixture]
+    results = []
+    for drug in drugs:
+        res = simulate_spread(tip_level=rx.catheter.tip_level, drug=drug, duration_h=hours,
+                              dose_mg_per_day=plan.dose_per_drug_mg_per_day[drug],
+                              flow_ml_per_day=plan.daily_volume_ml)
+        path = out if len(drugs) == 1 else out.with_name(f"{out.stem}_{drug}{out.suffix}")
+        plot_spread(res, path)
+        results.append((res, path))
+    if json_out:
+        _echo_json({"drugs": [{**r.summary(), "figure": str(p)} for r, p in results]})
+        return
+    table = Table(title=f"Spread in the spinal CSF after {hours:g} h, tip at "
+                        f"{rx.catheter.tip_level} ({plan.daily_volume_ml:.4g} mL/day)")
+    for col in ("drug", "dose (mg/day)", "CSF half-life (h)", "peak (ug/mL)",
+                "to 10 % of peak, rostral (cm)", "caudal (cm)", "figure"):
+        table.add_column(col, justify="left" if col in ("drug", "figure") else "right")
+    for res, path in results:
+        s = res.summary()
+        table.add_row(res.drug, f"{res.dose_mg_per_day:.4g}", f"{s['half_life_h']:.3g}",
+                      f"{s['peak_ug_per_ml']:.4g}", f"{s['half_width_rostral_cm']:.2f}",
+                      f"{s['half_width_caudal_cm']:.2f}", str(path))
+    _stdout_console().print(table)
+    for res, _ in results:
+        for note in res.notes:
+            _stdout_console().print(Text(f"Note ({res.drug}): {note}", style="dim"))
