@@ -1,0 +1,48 @@
+"""Fiber populations: dorsal column and dorsal root fibers (trajectories, diameters, compartment coordinates).
+
+Public API
+----------
+dorsal_column_fibers : straight DC fibers, dense near the dorsal surface.
+dorsal_root_fibers : curved DR fibers from the root sleeve into the dorsal column.
+FiberSet : the population (kind, diameter, side, position, segment, paths).
+compartment_points_mm : a cable's compartment centres laid along a path (mm).
+max_nodes_on_path : how many nodes of Ranvier fit on a path.
+cord_segments, cord_segment_at : cord segment names of the entry zones ('T11').
+dc_diameter_law, dr_diameter_law, DiameterLaw : the diameter laws (um).
+dc_depth_fraction : the DC depth law.
+in_dorsal_columns, dorsal_column_depth_mm, dorsal_root_path_mm : the geometry.
+
+Data and sources: ``neuraxis/data/fibers.yaml``; see ``docs/fibers.md``.
+"""
+
+from neuraxis.fibers.paths import (
+    RootPath,
+    arc_length_mm,
+    compartment_points_mm,
+    dorsal_column_depth_mm,
+    dorsal_root_path_mm,
+    in_dorsal_columns,
+    max_nodes_on_path,
+)
+from neuraxis.fibers.populations import (
+    SEGMENT_NAMES,
+    DiameterLaw,
+    FiberSet,
+    cord_segment_at,
+    cord_segments,
+    dc_depth_fraction,
+    dc_diameter_law,
+    dorsal_column_fibers,
+    dorsal_root_entries_mm,
+    dorsal_root_fibers,
+    dr_diameter_law,
+    fiber_table,
+)
+
+__all__ = [
+    "SEGMENT_NAMES", "DiameterLaw", "FiberSet", "RootPath", "arc_length_mm",
+    "compartment_points_mm", "cord_segment_at", "cord_segments", "dc_depth_fraction",
+    "dc_diameter_law", "dorsal_column_depth_mm", "dorsal_column_fibers",
+    "dorsal_root_entries_mm", "dorsal_root_fibers", "dorsal_root_path_mm", "dr_diameter_law",
+    "fiber_table", "in_dorsal_columns", "max_nodes_on_path",
+]
