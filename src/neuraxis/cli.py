@@ -431,3 +431,7 @@ app.add_typer(field_app, name="field")
 from neuraxis.cli_pump import pump_app  # noqa: E402
 
 app.add_typer(pump_app, name="pump")
+
+from neuraxis.cli_scs import scs_app  # noqa: E402
+
+app.add_typer(scs_app, name="scs")

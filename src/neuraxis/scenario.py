@@ -1,7 +1,8 @@
 """The scenario file (YAML): what is simulated, section by section.
 
-Sections used so far: ``anatomy``, ``lead``, ``placement``, ``mesh``
-(coarse|default|fine). Later issues add ``program``, ``pain_map`` and ``fibers``.
+Sections: ``anatomy``, ``lead``, ``placement``, ``mesh`` (coarse|default|fine),
+``program`` (see :mod:`neuraxis.perception.program`), ``pain_map`` (region or dermatome
+names, ``neuraxis scs regions``) and ``fibers`` (``{dc, dr_per_root, seed, overlap}``).
 Example (``examples/field_1x8_t9.yaml``)::
 
     anatomy: {kind: spine, level: T9, dcsf_mm: 3.8}
@@ -63,3 +64,50 @@ def field_inputs(scenario: dict[str, Any]) -> tuple[Any, Any, str]:
     lead = lead_from_scenario(scenario["lead"])
     mesh = check_option("mesh", str(scenario.get("mesh", "default")), MESH_PRESETS)
     return anatomy, place_lead(lead, placement, anatomy), mesh
+
+
+def apply_overrides(scenario: dict[str, Any], assignments: list[str]) -> dict[str, Any]:
+    """Return a copy of the scenario with ``key.path=value`` assignments applied.
+
+    Values are read as YAML scalars or flow collections (``4.5``, ``true``, ``T10``,
+    ``{E4: -1, E5: 1}``, ``[low_back]``). Intermediate mappings are created where
+    missing; the top-level key must be a scenario section.
+
+    Raises
+    ------
+    NeuraxisInputError
+        For a malformed assignment, an unknown section, or a path through a
+        non-mapping value.
+    """
+    import copy
+
+    import yaml
+
+    out = copy.deepcopy(scenario)
+    for item in assignments:
+        if "=" not in item:
+            raise NeuraxisInputError(
+                f"Invalid value for '--set': {item!r}; expected key.path=value, e.g. "
+                "anatomy.dcsf_mm=4.5")
+        key, _, raw = item.partition("=")
+        parts = [p.strip() for p in key.strip().split(".")]
+        if not all(parts):
+            raise NeuraxisInputError(f"Invalid value for '--set': empty key in {item!r}")
+        check_option("scenario section", parts[0], SECTIONS)
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            raise NeuraxisInputError(
+                f"Invalid value for '--set': cannot read the value of {item!r}") from None
+        node = out
+        for depth, p in enumerate(parts[:-1]):
+            nxt = node.get(p)
+            if nxt is None:
+                nxt = node[p] = {}
+            if not isinstance(nxt, dict):
+                raise NeuraxisInputError(
+                    f"Invalid value for '--set': {'.'.join(parts[:depth + 1])} is "
+                    f"{nxt!r}, not a mapping, so {key!r} cannot be set")
+            node = nxt
+        node[parts[-1]] = value
+    return out

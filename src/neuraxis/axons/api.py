@@ -245,7 +245,9 @@ def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_
             "polarity": polarity, "shape": shape}
     if ve_list is None:
         cols["distance_mm"] = distance_mm
-    n = check_same_length(cols if ve_list is None else {**cols, "ve_mv_per_ma": ve_list})
+    # one entry per fiber (a list of equal-length arrays must not count as 2-D data)
+    n = check_same_length(cols if ve_list is None
+                          else {**cols, "ve_mv_per_ma": np.zeros(len(ve_list))})
     if ve_list is not None:
         n = len(ve_list)
     b = {k: np.broadcast_to(np.asarray(v), (n,)) for k, v in cols.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,9 @@ _TISSUE_COLORS = {"white_matter": "#f2f2f2", "grey_matter": "#bdbdbd", "csf": "#
 
 
 def plot_cross_section(basis: FieldBasis, out: str | Path, contact: str | None = None,
-                       half_width_mm: float = 14.0, n: int = 240) -> Path:
+                       half_width_mm: float = 14.0, n: int = 240, *,
+                       program: dict[str, float] | None = None, z_mm: float | None = None,
+                       overlay: Callable | None = None, title: str | None = None) -> Path:
     """Write a PNG: tissues at the contact's level (z), with the potential contours.
 
     Parameters
@@ -29,6 +32,15 @@ def plot_cross_section(basis: FieldBasis, out: str | Path, contact: str | None =
         Half-width of the square window around the canal (mm).
     n : int
         Grid points per side.
+    program : dict, optional
+        Signed contact fractions: draw the program's field (per mA of amplitude)
+        instead of one contact's; negative potentials dashed.
+    z_mm : float, optional
+        Level of the section (default: the contact's centre, or the program's first
+        cathode).
+    overlay : callable, optional
+        ``overlay(ax)`` draws more on the axes (e.g. fibers).
+    title : str, optional
     """
     mpl = soft_import("matplotlib", "plot", "Plotting")
     mpl.use("Agg")
@@ -36,10 +48,16 @@ def plot_cross_section(basis: FieldBasis, out: str | Path, contact: str | None =
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import ListedColormap, LogNorm
 
-    name = contact or basis.contact_names[0]
-    basis.weights(contact=name)  # checks the name
+    if program is not None:
+        basis.weights(program)  # checks the names
+        name = min(program, key=lambda k: program[k])  # the strongest cathode
+    else:
+        name = contact or basis.contact_names[0]
+        basis.weights(contact=name)  # checks the name
     centers = basis.info.get("contact_centers_mm", {})
     _, y_mid, z0 = centers.get(name, (0.0, 0.0, 0.0))
+    if z_mm is not None:
+        z0 = float(z_mm)
     xs = np.linspace(-half_width_mm, half_width_mm, n)
     ys = np.linspace(y_mid - 1.6 * half_width_mm, y_mid + 0.4 * half_width_mm, n)
     gx, gy = np.meshgrid(xs, ys)
@@ -47,7 +65,10 @@ def plot_cross_section(basis: FieldBasis, out: str | Path, contact: str | None =
     loc = basis._locator()
     tet, _ = loc.locate(pts)
     tissue = np.where(tet >= 0, basis.tissue_of_tet[np.maximum(tet, 0)], -1).reshape(gx.shape)
-    v = basis.probe(pts, contact=name).reshape(gx.shape)
+    if program is not None:
+        v = basis.probe(pts, program=program).reshape(gx.shape)
+    else:
+        v = basis.probe(pts, contact=name).reshape(gx.shape)
     fig, ax = plt.subplots(figsize=(7.8, 6.2), dpi=120)
     colors = [_TISSUE_COLORS.get(t, "#cccccc") for t in basis.tissues]
     cmap = ListedColormap(["#ffffff", *colors])
@@ -55,31 +76,42 @@ def plot_cross_section(basis: FieldBasis, out: str | Path, contact: str | None =
                   shading="auto")
     # Log-spaced levels coloured by a log colour bar, no inline labels: the potential
     # falls by decades within a few mm of the contact, where labels would pile up.
-    vmax = float(np.nanmax(v))
+    vmax = float(np.nanmax(np.abs(v)))
     levels = np.geomspace(0.01 * vmax, 0.8 * vmax, 11)
     norm = LogNorm(vmin=levels[0], vmax=levels[-1])
-    cs = ax.contour(gx, gy, v, levels=levels, cmap="viridis", norm=norm, linewidths=1.1)
+    for sign, style in ((1.0, "solid"), (-1.0, "dashed")):
+        if np.nanmax(sign * v) > levels[0]:
+            ax.contour(gx, gy, sign * v, levels=levels, cmap="viridis", norm=norm,
+                       linewidths=1.1, linestyles=style)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap="viridis"), ax=ax, shrink=0.8, pad=0.02)
-    bar.set_label("potential (mV per mA of contact current)")
+    bar.set_label("|potential| (mV per mA; dashed: negative)" if program is not None
+                  else "potential (mV per mA of contact current)")
     bar.set_ticks(levels[::2])
     bar.set_ticklabels([f"{x * 1e3:.0f}" if x >= 0.1 else f"{x * 1e3:.2g}"
                         for x in levels[::2]])
-    del cs
     inside_lead = (tet < 0).reshape(gx.shape)
     ax.contourf(gx, gy, inside_lead.astype(float), levels=[0.5, 1.5], colors=["#444444"])
-    cx, cy, _ = centers.get(name, (np.nan, np.nan, np.nan))
-    ax.plot([cx], [cy], marker="*", color="#f0b400", markeredgecolor="k", markersize=12,
-            linestyle="none")
-    ax.annotate(name, (cx, cy), xytext=(6, 6), textcoords="offset points", fontsize=8,
-                color="#f0b400", fontweight="bold")
+    for c in (program or {name: -1.0}):
+        cx, cy, cz = centers.get(c, (np.nan, np.nan, np.nan))
+        if abs(cz - z0) > 2.0:  # only the contacts this section cuts
+            continue
+        ax.plot([cx], [cy], marker="*", color="#f0b400", markeredgecolor="k", markersize=12,
+                linestyle="none")
+        ax.annotate(c, (cx, cy), xytext=(6, 6), textcoords="offset points", fontsize=8,
+                    color="#f0b400", fontweight="bold")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colors]
-    ax.legend([*handles, plt.Rectangle((0, 0), 1, 1, color="#444444")],
-              [*basis.tissues, "lead / outside"], loc="lower left", fontsize=7, ncol=2)
+    legend = ax.legend([*handles, plt.Rectangle((0, 0), 1, 1, color="#444444")],
+                       [*basis.tissues, "lead / outside"], loc="lower left", fontsize=7, ncol=2)
+    ax.add_artist(legend)  # kept when an overlay adds its own legend
+    if overlay is not None:
+        overlay(ax)
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
     ax.set_aspect("equal")
     ax.set_xlabel("x (mm, patient's left)")
     ax.set_ylabel("y (mm, dorsal)")
     zi = basis.impedance_kohm[name]
-    ax.set_title(f"Contact {name} (star): potential per mA at z = {z0:.1f} mm "
+    ax.set_title(title or f"Contact {name} (star): potential per mA at z = {z0:.1f} mm "
                  f"(access resistance {zi:.2f} kOhm)", fontsize=9)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,8 @@ class Placement:
 
 def placement_from_scenario(section: dict[str, Any] | None, level: str | None = None
                             ) -> Placement:
-    """Placement from a scenario mapping, e.g. ``{level: T9, offset_x_mm: 1.5}``.
+    """Placement from a scenario mapping, e.g. ``{level: T9, offset_x_mm: 1.5}``
+    (``offset_mm`` is accepted as an alias of ``offset_x_mm``).
 
     Lead keys (``model``, ``kind``, ...) may sit in the same mapping and are
     ignored here. ``level`` comes from the mapping, else from the argument.
@@ -78,6 +79,12 @@ def placement_from_scenario(section: dict[str, Any] | None, level: str | None = 
     sec = {} if section is None else section
     if not isinstance(sec, dict):
         raise NeuraxisInputError(f"Invalid value for 'placement'. Expected a mapping, got {sec!r}")
+    if "offset_mm" in sec:  # short alias of the mediolateral offset
+        if "offset_x_mm" in sec:
+            raise NeuraxisInputError(
+                "Invalid placement: give the mediolateral offset once, as 'offset_x_mm' or its "
+                "alias 'offset_mm', not both")
+        sec = {("offset_x_mm" if k == "offset_mm" else k): v for k, v in sec.items()}
     for key in sec:
         check_option("key in 'placement'", key, (*PLACEMENT_KEYS, *LEAD_KEYS))
     vals = {k: v for k, v in sec.items() if k in PLACEMENT_KEYS}

@@ -1,0 +1,120 @@
+"""A stimulation program: signed contact fractions, amplitude, pulse width, rate.
+
+Scenario section (``program``)::
+
+    program:
+      contacts: {E4: -1, E5: 1}   # contact name -> signed fraction; cathodes negative
+      amplitude_ma: 3.0
+      pulse_width_us: 300
+      rate_hz: 50
+
+Fractions sum to 0 (bipolar: the lead's anodes return all the current) or to -1
+(monopolar: the implanted pulse generator's case is the anode). The program's
+*shape* (fractions, pulse width) decides each fiber's threshold; the amplitude only
+says which thresholds are reached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from neuraxis._validate import NeuraxisInputError, check_option, check_range
+
+#: Largest amplitude accepted (mA): the top of current pulse generators' range (e.g. 25.5 mA;
+#: unverified against a manual).
+MAX_AMPLITUDE_MA = 25.5
+PROGRAM_KEYS = ("contacts", "amplitude_ma", "pulse_width_us", "rate_hz", "waveform")
+WAVEFORMS = ("mono", "biphasic")
+
+
+@dataclass(frozen=True)
+class Program:
+    """A validated program.
+
+    Attributes
+    ----------
+    contacts : dict of str -> float
+        Signed current fraction per active contact (cathodes negative).
+    amplitude_ma : float
+        Total cathodic current (mA).
+    pulse_width_us : float
+        Width of the leading (cathodic) phase (us).
+    rate_hz : float
+        Pulse rate (Hz); reported, and used for charge per second, not for thresholds.
+    waveform : {'mono', 'biphasic'}
+        Leading phase alone, or a symmetric charge-balanced biphasic pulse.
+    """
+
+    contacts: dict
+    amplitude_ma: float
+    pulse_width_us: float
+    rate_hz: float = 50.0
+    waveform: str = "mono"
+
+    @property
+    def kind(self) -> str:
+        """'bipolar' (fractions sum to 0) or 'monopolar' (case anode)."""
+        return "bipolar" if abs(sum(self.contacts.values())) < 1e-6 else "monopolar"
+
+    @property
+    def cathodes(self) -> tuple[str, ...]:
+        """Contacts with a negative fraction."""
+        return tuple(k for k, v in self.contacts.items() if v < 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (scenario form)."""
+        return {"contacts": dict(self.contacts), "amplitude_ma": self.amplitude_ma,
+                "pulse_width_us": self.pulse_width_us, "rate_hz": self.rate_hz,
+                "waveform": self.waveform}
+
+
+def program_from_scenario(section: Any, contact_names: tuple[str, ...]) -> Program:
+    """Validate the scenario's ``program`` section against the lead's contacts.
+
+    Raises
+    ------
+    NeuraxisInputError
+        Unknown keys or contacts, fractions outside [-1, 1], no cathode, fractions
+        that sum to neither 0 nor -1, amplitude or pulse width out of range.
+    """
+    if not isinstance(section, dict):
+        raise NeuraxisInputError(
+            "Invalid scenario: the 'program' section is missing or not a mapping; give e.g. "
+            "program: {contacts: {E4: -1, E5: 1}, amplitude_ma: 3, pulse_width_us: 300, "
+            "rate_hz: 50}")
+    for key in section:
+        check_option("program key", str(key), PROGRAM_KEYS)
+    contacts = section.get("contacts")
+    if not isinstance(contacts, dict) or not contacts:
+        raise NeuraxisInputError(
+            "Invalid value for 'program.contacts': expected a mapping contact name -> signed "
+            "fraction (cathodes negative), e.g. {E4: -1, E5: 1}")
+    fractions: dict[str, float] = {}
+    for name, value in contacts.items():
+        name = check_option("program.contacts contact", str(name), contact_names)
+        fractions[name] = float(check_range(f"program.contacts.{name}", value, -1.0, 1.0, ""))
+    fractions = {k: v for k, v in fractions.items() if v != 0.0}
+    if not any(v < 0 for v in fractions.values()):
+        raise NeuraxisInputError(
+            "Invalid value for 'program.contacts': no cathode; give at least one contact a "
+            "negative fraction")
+    total = sum(fractions.values())
+    if abs(total) > 1e-6 and abs(total + 1.0) > 1e-6:
+        raise NeuraxisInputError(
+            f"Invalid value for 'program.contacts': the fractions sum to {total:g}; they must "
+            "sum to 0 (bipolar) or to -1 (monopolar, the case is the anode)")
+    cathodic = -sum(v for v in fractions.values() if v < 0)
+    if abs(cathodic - 1.0) > 1e-6:
+        raise NeuraxisInputError(
+            f"Invalid value for 'program.contacts': the cathodes' fractions sum to "
+            f"{-cathodic:g}; they must sum to -1 (the amplitude is the total cathodic current)")
+    amp = float(check_range("program.amplitude_ma", section.get("amplitude_ma"), 0.0,
+                            MAX_AMPLITUDE_MA,
+                            "mA", low_inclusive=False))
+    pw = float(check_range("program.pulse_width_us", section.get("pulse_width_us", 300.0),
+                           20.0, 1000.0, "us"))
+    rate = float(check_range("program.rate_hz", section.get("rate_hz", 50.0), 2.0, 1200.0,
+                             "Hz"))
+    wave = check_option("program.waveform", str(section.get("waveform", "mono")), WAVEFORMS)
+    return Program(fractions, amp, pw, rate, wave)

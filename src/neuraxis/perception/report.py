@@ -1,0 +1,87 @@
+"""A self-contained HTML report of an SCS run (figures embedded, numbers, scenario)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+
+def _img(path: Path, alt: str) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"/>' \
+           f"<figcaption>{html.escape(alt)}</figcaption></figure>"
+
+
+def _fmt(v: object, unit: str = "") -> str:
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        return f"{v:.3g}{unit}"
+    return f"{v}{unit}"
+
+
+def write_report(results: dict, scenario_text: str, figures: dict[str, Path],
+                 path: str | Path) -> Path:
+    """Write ``report.html``.
+
+    Parameters
+    ----------
+    results : dict
+        The results.json object (:meth:`ScsResult.to_dict`).
+    scenario_text : str
+        The scenario as run (YAML, after overrides).
+    figures : dict
+        Caption -> PNG path.
+    path : path of the HTML file
+    """
+    r = results
+    rows = [("Perception threshold (first dorsal-column fiber)", _fmt(r["perception_threshold_ma"], " mA")),
+            ("Discomfort threshold (first dorsal-root fiber)", _fmt(r["discomfort_threshold_ma"], " mA")),
+            ("Usable range (discomfort / perception)", _fmt(r["usable_range"])),
+            ("Program amplitude", _fmt(r["program"]["amplitude_ma"], " mA")),
+            ("Pain map", ", ".join(r["pain_map"]) or "none given"),
+            ("Pain coverage at the program amplitude", _fmt(r["pain_coverage_pct"], " %")),
+            ("Paresthesia outside the pain", _fmt(r["paresthesia_outside_pain_pct"], " %")),
+            ("Dorsal-column fibers recruited", _fmt(100 * r["dc_recruited_fraction"], " %")),
+            ("Dorsal-root fibers recruited", _fmt(100 * r["dr_recruited_fraction"], " %"))]
+    summary = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                      for k, v in rows)
+    par = "".join(f"<tr><td>{html.escape(k)}</td><td>{100 * v:.1f} %</td></tr>"
+                  for k, v in sorted(r["paresthesia"].items(), key=lambda kv: -kv[1]) if v > 0)
+    side = "".join(f"<tr><td>{html.escape(s['root'])}</td><td>{100 * s['fraction_recruited']:.1f}"
+                   f" %</td><td>{html.escape(s['effect'])}</td></tr>" for s in r["side_effects"])
+    figs = "".join(_img(p, caption) for caption, p in figures.items())
+    timings = html.escape(json.dumps(r["timings_s"]))
+    doc = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"/>
+<title>neuraxis SCS report: {html.escape(str(r.get('name') or 'scenario'))}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }}
+table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; }}
+th, td {{ border: 1px solid #ccc; padding: 4px 10px; text-align: left; }}
+th {{ background: #f4f4f4; font-weight: 600; }}
+figure {{ display: inline-block; margin: 0.5em; vertical-align: top; }}
+figure img {{ max-width: 100%; border: 1px solid #ddd; }}
+figcaption {{ font-size: 0.85em; color: #555; }}
+pre {{ background: #f8f8f8; padding: 1em; overflow-x: auto; }}
+</style></head><body>
+<h1>SCS report: {html.escape(str(r.get('name') or 'scenario'))}</h1>
+<p>Definitions: perception threshold = first dorsal-column fiber to fire; discomfort threshold
+= first dorsal-root fiber; paresthesia strength = fraction of a dermatome's fibers recruited;
+coverage = % of the pain area whose dermatome has paresthesia. Produced by neuraxis from the
+scenario below; every number is computed (field basis, MRG axon thresholds, somatotopy).</p>
+<h2>Summary</h2><table>{summary}</table>
+<h2>Figures</h2>{figs}
+<h2>Paresthesia (dermatomes with recruited fibers)</h2>
+<table><tr><th>dermatome</th><th>fibers recruited</th></tr>{par or '<tr><td colspan=2>none</td></tr>'}</table>
+<h2>Side effects (dorsal roots recruited)</h2>
+<table><tr><th>root</th><th>fibers recruited</th><th>effect</th></tr>{side or '<tr><td colspan=3>none</td></tr>'}</table>
+<h2>Scenario</h2><pre>{html.escape(scenario_text)}</pre>
+<h2>Timings (s)</h2><pre>{timings}</pre>
+</body></html>
+"""
+    path = Path(path)
+    path.write_text(doc, encoding="utf-8")
+    return path
