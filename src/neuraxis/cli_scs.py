@@ -64,6 +64,10 @@ def scs_run(
     from neuraxis.perception.evaluate import run_scs
     from neuraxis.scenario import apply_overrides, load_scenario
 
+    if not no_figures:  # before the long work: say now if the figures cannot be drawn
+        from neuraxis._soft_import import soft_import
+
+        soft_import("matplotlib", "plot", "The figures of 'scs run' (or use --no-figures)")
     sc = apply_overrides(load_scenario(scenario), list(set_ or []))
     bar, report = _progress(not json_out)
     if bar is not None:
@@ -125,9 +129,9 @@ def _print_summary(data: dict, folder: Path, figures: dict) -> None:
     con.print(t)
     par = {k: v for k, v in data["paresthesia"].items() if v > 0}
     if par:
-        pt = Table(title="Paresthesia (fraction of each dermatome's fibers recruited)")
+        pt = Table(title="Paresthesia by dermatome")
         pt.add_column("dermatome")
-        pt.add_column("recruited", justify="right")
+        pt.add_column("fibers recruited", justify="right")
         for k, v in sorted(par.items(), key=lambda kv: -kv[1]):
             pt.add_row(k, f"{100 * v:.1f} %")
         con.print(pt)

@@ -62,3 +62,10 @@ def test_field_import_does_not_load_the_fem_stack():
                          timeout=60, check=True)
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert not any(loaded.values()), loaded
+
+
+def test_scs_and_pump_imports_stay_light():
+    """The SCS chain (fibers, perception) and the pump package import NumPy-level code
+    only; the axon kernel, FEM stack, SciPy and matplotlib load on use."""
+    seen = _loaded_after("import neuraxis.fibers, neuraxis.perception, neuraxis.pump")
+    assert not any(seen.values()), seen

@@ -81,11 +81,13 @@ def plot_cross_section(basis: FieldBasis, out: str | Path, contact: str | None =
     norm = LogNorm(vmin=levels[0], vmax=levels[-1])
     for sign, style in ((1.0, "solid"), (-1.0, "dashed")):
         if np.nanmax(sign * v) > levels[0]:
-            ax.contour(gx, gy, sign * v, levels=levels, cmap="viridis", norm=norm,
+            part = np.where(sign * v > 0, sign * v, np.nan)  # one sign at a time
+            ax.contour(gx, gy, part, levels=levels, cmap="viridis", norm=norm,
                        linewidths=1.1, linestyles=style)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap="viridis"), ax=ax, shrink=0.8, pad=0.02)
     bar.set_label("|potential| (mV per mA; dashed: negative)" if program is not None
                   else "potential (mV per mA of contact current)")
+    bar.ax.minorticks_off()  # a log bar spanning < 2 decades otherwise labels minor ticks
     bar.set_ticks(levels[::2])
     bar.set_ticklabels([f"{x * 1e3:.0f}" if x >= 0.1 else f"{x * 1e3:.2g}"
                         for x in levels[::2]])
