@@ -561,24 +561,7 @@ def _yaml_loader() -> type:
 
 
 def read_prescription(path: str | Path) -> Prescription:
-    """Read and check a prescription YAML file.
-
-    Parameters
-    ----------
-    path : str | Path
-        YAML file (format in ``docs/pump.md``; examples in ``examples/pump_*.yaml``).
-
-    Returns
-    -------
-    Prescription
-
-    Raises
-    ------
-    FileNotFoundError
-        The file does not exist.
-    NeuraxisInputError
-        The YAML does not parse or a value is invalid.
-    """
+    """The work of :func:`neuraxis.pump.load_prescription` (documented there)."""
     import yaml
 
     path = Path(path)
