@@ -214,3 +214,17 @@ def test_unexpected_errors_propagate(monkeypatch: pytest.MonkeyPatch) -> None:
     result = runner.invoke(app, ONE_FIBER)
     assert result.exit_code != 2
     assert isinstance(result.exception, RuntimeError)
+
+
+def test_python_dash_m_runs_the_cli():
+    """``python -m neuraxis`` is the same CLI as the ``neuraxis`` command."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    out = subprocess.run([sys.executable, "-m", "neuraxis", "scs", "regions", "--json"],
+                         capture_output=True, text=True, timeout=120, check=True,
+                         env=dict(os.environ, PYTHONPATH=str(src)))
+    assert "low_back" in out.stdout
