@@ -114,9 +114,10 @@ def test_large_superficial_fibers_first(runs) -> None:  # noqa: ANN001
 def test_perception_thresholds_in_the_clinical_range(runs, pulse_width_us: int) -> None:  # noqa: ANN001
     """REFERENCE 2.2 (He 1994; clinical series): tonic perception thresholds of a
     percutaneous lead at T8-T10 with dCSF ~3 mm are about 1-5 mA at 200-450 us.
-    Measured: 2.15 / 1.36 mA (200 / 450 us; T8, dCSF 3.5) and 1.74 / 1.11 mA (T9, dCSF
-    3.0)."""
-    for sets in ([], [*T9, "anatomy.dcsf_mm=3.0"]):
+    Measured: 2.15 / 1.36 mA (200 / 450 us; T8, dCSF 3.5), 1.74 / 1.11 mA (T9, dCSF
+    3.0) and 1.78 / 1.14 mA (T10, dCSF 3.0)."""
+    t10 = ["anatomy.level=T10", "placement.level=T10", "anatomy.dcsf_mm=3.0"]
+    for sets in ([], [*T9, "anatomy.dcsf_mm=3.0"], t10):
         r = runs(PERC, [*sets, f"program.pulse_width_us={pulse_width_us}"])
         assert 1.0 <= r.perception_threshold_ma <= 5.0, (sets, r.perception_threshold_ma)
 
