@@ -110,4 +110,13 @@ def apply_overrides(scenario: dict[str, Any], assignments: list[str]) -> dict[st
                     f"{nxt!r}, not a mapping, so {key!r} cannot be set")
             node = nxt
         node[parts[-1]] = value
+        # an override replaces the other spelling of the same value in the file
+        for pair in _ALIASES:
+            if tuple(parts) in pair:
+                other = pair[1 - pair.index(tuple(parts))]
+                out.get(other[0], {}).pop(other[1], None)
     return out
+
+
+#: Pairs of paths that name the same value (the second is an alias).
+_ALIASES = ((("placement", "offset_x_mm"), ("placement", "offset_mm")),)

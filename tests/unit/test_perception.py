@@ -71,6 +71,12 @@ def test_overrides_set_nested_values_and_refuse_bad_paths() -> None:
     assert out["program"]["contacts"] == {"E4": -1, "E5": 1}
     assert out["pain_map"] == ["low_back"] and out["mesh"] == "coarse"
     assert sc["anatomy"] == {"kind": "spine", "level": "T9"}  # the input is not modified
+    # the alias replaces the canonical key already in the file (and vice versa)
+    both = {"placement": {"level": "T9", "offset_x_mm": 0.0}}
+    assert apply_overrides(both, ["placement.offset_mm=2"])["placement"] == \
+        {"level": "T9", "offset_mm": 2}
+    assert apply_overrides({"placement": {"offset_mm": 1}}, ["placement.offset_x_mm=3"]) == \
+        {"placement": {"offset_x_mm": 3}}
     with pytest.raises(NeuraxisInputError, match="expected key.path=value"):
         apply_overrides(sc, ["anatomy.dcsf_mm"])
     with pytest.raises(NeuraxisInputError, match="did you mean 'anatomy'"):
