@@ -387,22 +387,7 @@ _TOP_KEYS = ("version", "description", "patient", "therapy_start", "pump", "cath
 
 
 def parse_prescription(raw: Any) -> Prescription:
-    """Check a prescription mapping (as read from YAML) and convert it to internal units.
-
-    Parameters
-    ----------
-    raw : dict
-        The prescription; see ``docs/pump.md`` for the keys and their units.
-
-    Returns
-    -------
-    Prescription
-
-    Raises
-    ------
-    NeuraxisInputError
-        Any invalid, missing or unit-less value; the message names the field.
-    """
+    """The work of :func:`neuraxis.pump.prescription_from_dict` (documented there)."""
     raw = _mapping("prescription", raw, _TOP_KEYS)
     if raw.get("version", 1) != 1:
         raise _fail(f"Invalid value for 'version'. Allowed values are 1, but got "
