@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from neuraxis._validate import NeuraxisInputError, check_int
-from neuraxis.cli import _echo_json, _stdout_console, user_errors
+from neuraxis.cli._render import _echo_json, _stdout_console, user_errors
 
 pump_app = typer.Typer(
     help="Intrathecal drug delivery: pump prescriptions, refill planning, safety checks "

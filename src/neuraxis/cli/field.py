@@ -11,7 +11,7 @@ import numpy as np
 import typer
 
 from neuraxis._validate import NeuraxisInputError
-from neuraxis.cli import _echo_json, _print_key_values, _stdout_console, user_errors
+from neuraxis.cli._render import _echo_json, _print_key_values, _stdout_console, user_errors
 
 field_app = typer.Typer(
     help="Volume conductor: per-contact FEM field basis (gmsh + scikit-fem + pyamg). "

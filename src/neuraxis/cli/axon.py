@@ -1,43 +1,35 @@
-"""The ``neuraxis`` command line: parse the options, call the library, render.
+"""``neuraxis axon``: fiber thresholds to a point source, conduction velocity.
 
 Commands: ``neuraxis axon threshold`` (one fiber, point source), ``neuraxis axon
 thresholds`` (a CSV table of fibers, one batched search), ``neuraxis axon cv``.
-
-Each sub-app (``axon`` now; ``field``, ``scs``, ``pump`` later) is a
-``typer.Typer`` added to :data:`app`. Commands stay thin: they parse, call one
-library function and render a rich table (stdout) or JSON (``--json``, stdout).
-Invalid input (:class:`~neuraxis.NeuraxisInputError`, a missing file) ends the
-command with one red ``Error: <message>`` line on stderr and exit code 2.
 Heavy modules (numba) are imported inside the commands so ``--help`` is fast.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import functools
-import json
 import math
 import re
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.text import Text
 
-import neuraxis
-from neuraxis._soft_import import MissingDependencyError
 from neuraxis._validate import NeuraxisInputError, check_option
+from neuraxis.cli._render import (
+    _echo_json,
+    _fmt,
+    _print_key_values,
+    _progress_bar,
+    _stdout_console,
+    user_errors,
+)
 
-__all__ = ["FIBER_COLUMNS", "app", "axon_app", "read_fibers_csv"]
+__all__ = ["FIBER_COLUMNS", "axon_app", "read_fibers_csv"]
 
-#: Exit code for invalid user input (as click uses for usage errors).
-EXIT_INPUT_ERROR = 2
 #: Columns of a fibers CSV (``neuraxis axon thresholds --csv``), units in the names.
 FIBER_COLUMNS = ("diameter_um", "distance_mm", "offset_mm", "pulse_width_us", "sigma_s_per_m",
                  "polarity", "shape")
@@ -49,103 +41,10 @@ _CHOICES = {"polarity": ("cathodic", "anodic"), "shape": ("mono", "biphasic")}
 _DT_US = 1.0
 _REL_TOL = 0.005
 
-app = typer.Typer(
-    name="neuraxis",
-    help="neuraxis: neuromodulation therapy planning for chronic back pain "
-         "(axon thresholds, conduction velocity).",
-    no_args_is_help=True,
-    add_completion=False,
-)
 axon_app = typer.Typer(
     help="Axon models (MRG, Sweeney): fiber thresholds to a point source, conduction velocity.",
     no_args_is_help=True,
 )
-app.add_typer(axon_app, name="axon")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-# --------------------------------------------------------------------------- errors
-
-def _fail(message: str) -> NoReturn:
-    """Print ``Error: <message>`` as one red line on stderr and exit with code 2."""
-    line = "Error: " + " ".join(message.splitlines())
-    Console(stderr=True, soft_wrap=True, highlight=False).print(Text(line, style="red"))
-    raise typer.Exit(code=EXIT_INPUT_ERROR)
-
-
-def user_errors(func: F) -> F:
-    """Decorate a command: turn input errors into a one-line message and exit code 2.
-
-    Catches :class:`~neuraxis.NeuraxisInputError`, :class:`FileNotFoundError` and a
-    missing optional dependency (the message names the extra to install);
-    every other exception propagates (a bug, shown with its traceback).
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except NeuraxisInputError as exc:
-            _fail(str(exc))
-        except FileNotFoundError as exc:
-            _fail(str(exc) if exc.filename is None else f"File not found: '{exc.filename}'")
-        except MissingDependencyError as exc:  # an optional extra is not installed
-            _fail(str(exc))
-
-    return wrapper  # type: ignore[return-value]
-
-
-# --------------------------------------------------------------------------- rendering
-
-def _echo_json(obj: object) -> None:
-    """Print ``obj`` as JSON on stdout (plain text: no markup, no wrapping)."""
-    typer.echo(json.dumps(obj, indent=2))
-
-
-def _fmt(value: object) -> str:
-    """Table cell text: floats with 4 significant digits, None as '-'."""
-    return "-" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-def _stdout_console() -> Console:
-    """Console for tables on stdout; when not a terminal (pipe, file), never truncate."""
-    console = Console()
-    return console if console.is_terminal else Console(width=1000)
-
-
-def _print_key_values(title: str, record: dict[str, Any]) -> None:
-    """Render a record as a two-column rich table on stdout."""
-    table = Table(title=title, min_width=len(title) + 4)
-    table.add_column("quantity", style="cyan", no_wrap=True)
-    table.add_column("value", justify="right", overflow="fold")
-    for key, value in record.items():
-        table.add_row(key, _fmt(value))
-    _stdout_console().print(table)
-
-
-# --------------------------------------------------------------------------- top level
-
-def _version_callback(value: bool) -> None:
-    if value:
-        typer.echo(f"neuraxis {neuraxis.__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    ctx: typer.Context,
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_version_callback, is_eager=True,
-        help="Print the neuraxis version and exit.")] = False,
-    verbose: Annotated[bool, typer.Option(
-        "--verbose", "-v", help="Log progress messages (package log level INFO) to stderr.")
-    ] = False,
-) -> None:
-    """neuraxis: neuromodulation therapy planning for chronic back pain."""
-    if verbose:
-        old = neuraxis.set_log_level(True)
-        ctx.call_on_close(lambda: neuraxis.logger.setLevel(old))
 
 
 # --------------------------------------------------------------------------- axon options
@@ -331,23 +230,6 @@ def _locate_row(message: str, rows: list[dict[str, Any]], path: Path) -> str:
     return re.sub(r"\(element (\d+)\)", repl, message)
 
 
-@contextlib.contextmanager
-def _progress_bar(enabled: bool, total: int) -> Iterator[Callable[[int, int], None]]:
-    """A transient rich progress bar on stderr; yields a ``progress(n_done, n_total)``.
-
-    Shown only when ``enabled`` and stderr is a terminal (no stray lines in logs).
-    """
-    console = Console(stderr=True)
-    if not (enabled and console.is_terminal):
-        yield lambda n_done, n_total: None
-        return
-    bar = Progress(TextColumn("thresholds"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), console=console, transient=True)
-    with bar:
-        task = bar.add_task("thresholds", total=total)
-        yield lambda n_done, n_total: bar.update(task, completed=n_done, total=n_total)
-
-
 def _write_results_csv(out: Path, rows: list[dict[str, Any]], records: list[dict]) -> None:
     """Write the input columns (as given) plus threshold_ma and status."""
     with out.open("w", newline="", encoding="utf-8") as fh:
@@ -421,17 +303,3 @@ def axon_thresholds(
         Console(stderr=True, highlight=False, soft_wrap=True).print(
             f"{len(rows)} thresholds in {wall_s:.2f} s ({rate:.1f} thresholds/s)"
             + (f"; results written to {out}" if out is not None else ""), markup=False)
-
-
-# Sub-apps in their own modules (imported last: they use the helpers above).
-from neuraxis.cli_field import field_app  # noqa: E402
-
-app.add_typer(field_app, name="field")
-
-from neuraxis.cli_pump import pump_app  # noqa: E402
-
-app.add_typer(pump_app, name="pump")
-
-from neuraxis.cli_scs import scs_app  # noqa: E402
-
-app.add_typer(scs_app, name="scs")

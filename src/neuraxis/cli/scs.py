@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from neuraxis.cli import _echo_json, _stdout_console, user_errors
+from neuraxis.cli._render import _echo_json, _stdout_console, user_errors
 
 scs_app = typer.Typer(
     help="Spinal cord stimulation end to end: field basis, fiber thresholds, paresthesia "

@@ -1,0 +1,103 @@
+"""Rendering and error helpers shared by every ``neuraxis`` command.
+
+Invalid input (:class:`~neuraxis.NeuraxisInputError`, a missing file, a missing extra)
+ends a command with one red ``Error: <message>`` line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from neuraxis._soft_import import MissingDependencyError
+from neuraxis._validate import NeuraxisInputError
+
+#: Exit code for invalid user input (as click uses for usage errors).
+EXIT_INPUT_ERROR = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# --------------------------------------------------------------------------- errors
+
+def _fail(message: str) -> NoReturn:
+    """Print ``Error: <message>`` as one red line on stderr and exit with code 2."""
+    line = "Error: " + " ".join(message.splitlines())
+    Console(stderr=True, soft_wrap=True, highlight=False).print(Text(line, style="red"))
+    raise typer.Exit(code=EXIT_INPUT_ERROR)
+
+
+def user_errors(func: F) -> F:
+    """Decorate a command: turn input errors into a one-line message and exit code 2.
+
+    Catches :class:`~neuraxis.NeuraxisInputError`, :class:`FileNotFoundError` and a
+    missing optional dependency (the message names the extra to install);
+    every other exception propagates (a bug, shown with its traceback).
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except NeuraxisInputError as exc:
+            _fail(str(exc))
+        except FileNotFoundError as exc:
+            _fail(str(exc) if exc.filename is None else f"File not found: '{exc.filename}'")
+        except MissingDependencyError as exc:  # an optional extra is not installed
+            _fail(str(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- rendering
+
+def _echo_json(obj: object) -> None:
+    """Print ``obj`` as JSON on stdout (plain text: no markup, no wrapping)."""
+    typer.echo(json.dumps(obj, indent=2))
+
+
+def _fmt(value: object) -> str:
+    """Table cell text: floats with 4 significant digits, None as '-'."""
+    return "-" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _stdout_console() -> Console:
+    """Console for tables on stdout; when not a terminal (pipe, file), never truncate."""
+    console = Console()
+    return console if console.is_terminal else Console(width=1000)
+
+
+def _print_key_values(title: str, record: dict[str, Any]) -> None:
+    """Render a record as a two-column rich table on stdout."""
+    table = Table(title=title, min_width=len(title) + 4)
+    table.add_column("quantity", style="cyan", no_wrap=True)
+    table.add_column("value", justify="right", overflow="fold")
+    for key, value in record.items():
+        table.add_row(key, _fmt(value))
+    _stdout_console().print(table)
+
+
+@contextlib.contextmanager
+def _progress_bar(enabled: bool, total: int, label: str = "thresholds") -> Iterator[Callable[[int, int], None]]:
+    """A transient rich progress bar on stderr; yields a ``progress(n_done, n_total)``.
+
+    Shown only when ``enabled`` and stderr is a terminal (no stray lines in logs).
+    """
+    console = Console(stderr=True)
+    if not (enabled and console.is_terminal):
+        yield lambda n_done, n_total: None
+        return
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=console, transient=True)
+    with bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n_done, n_total: bar.update(task, completed=n_done, total=n_total)
