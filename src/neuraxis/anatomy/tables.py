@@ -14,8 +14,9 @@ from importlib import resources
 from typing import Any
 
 from neuraxis._validate import NeuraxisInputError, check_option, check_positive
+from neuraxis.anatomy.levels import MODELLED_LEVELS
 
-LEVELS = ("T8", "T9", "T10", "T11", "T12")
+LEVELS = MODELLED_LEVELS
 
 #: Short override key -> (table tissue, table value key).
 _CONDUCTIVITY_KEYS = {

@@ -16,6 +16,7 @@ import typer
 import neuraxis
 from neuraxis.cli._render import EXIT_INPUT_ERROR, user_errors
 from neuraxis.cli.axon import FIBER_COLUMNS, axon_app, read_fibers_csv
+from neuraxis.cli.cache import cache_app
 from neuraxis.cli.field import field_app
 from neuraxis.cli.pump import pump_app
 from neuraxis.cli.scs import scs_app
@@ -27,7 +28,8 @@ app = typer.Typer(
     help="neuraxis: neuromodulation therapy planning for chronic back pain. "
          "scs: spinal cord stimulation end to end (scenario -> field -> fibers -> "
          "paresthesia and coverage); field: FEM field basis of a lead; axon: fiber "
-         "thresholds to a point source; pump: intrathecal drug delivery plans.",
+         "thresholds to a point source; pump: intrathecal drug delivery plans; cache: "
+         "the on-disk caches.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -35,6 +37,7 @@ app.add_typer(scs_app, name="scs")
 app.add_typer(field_app, name="field")
 app.add_typer(axon_app, name="axon")
 app.add_typer(pump_app, name="pump")
+app.add_typer(cache_app, name="cache")
 
 
 # --------------------------------------------------------------------------- top level

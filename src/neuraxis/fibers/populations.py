@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from neuraxis._validate import NeuraxisInputError, check_int, check_option, check_range
+from neuraxis.anatomy.levels import CORD_SEGMENTS
 from neuraxis.axons.models.mrg import INTERP_RANGE_UM as MRG_RANGE_UM
 from neuraxis.fibers.paths import (
     arc_length_mm,
@@ -27,9 +28,7 @@ from neuraxis.fibers.paths import (
 )
 
 #: Spinal cord segments, rostral to caudal.
-SEGMENT_NAMES = tuple([f"C{i}" for i in range(1, 9)] + [f"T{i}" for i in range(1, 13)]
-                      + [f"L{i}" for i in range(1, 6)] + [f"S{i}" for i in range(1, 6)]
-                      + ["Co1"])
+SEGMENT_NAMES = CORD_SEGMENTS
 KINDS = ("dc", "dr")
 SIDES = ("left", "right")
 

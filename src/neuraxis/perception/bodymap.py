@@ -33,11 +33,10 @@ from typing import Any
 import numpy as np
 
 from neuraxis._validate import NeuraxisInputError, check_option, check_range
+from neuraxis.anatomy.levels import DERMATOMES as _DERMATOMES
 
 #: Spinal dermatomes drawn on the body map, in rostro-caudal order (C1 has no dermatome).
-DERMATOMES: tuple[str, ...] = (
-    tuple(f"C{i}" for i in range(2, 9)) + tuple(f"T{i}" for i in range(1, 13))
-    + tuple(f"L{i}" for i in range(1, 6)) + tuple(f"S{i}" for i in range(1, 6)))
+DERMATOMES: tuple[str, ...] = _DERMATOMES
 #: Sides, from the patient's point of view.
 SIDES: tuple[str, ...] = ("left", "right")
 #: Views of the body map.

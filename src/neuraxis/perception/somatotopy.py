@@ -24,10 +24,10 @@ from __future__ import annotations
 import numpy as np
 
 from neuraxis._validate import NeuraxisInputError, check_option, check_range
+from neuraxis.anatomy.levels import DERMATOMES
 
 #: Spinal segments in rostro-caudal order (dermatome names).
-SEGMENTS = tuple([f"C{i}" for i in range(2, 9)] + [f"T{i}" for i in range(1, 13)]
-                 + [f"L{i}" for i in range(1, 6)] + [f"S{i}" for i in range(1, 6)])
+SEGMENTS = DERMATOMES
 
 
 def caudal_segments(segment: str) -> tuple[str, ...]:

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from neuraxis.anatomy.levels import VERTEBRAE
+
 #: Vertebral levels a catheter tip may lie at.
-VERTEBRAL_LEVELS = (*(f"C{i}" for i in range(1, 8)), *(f"T{i}" for i in range(1, 13)),
-                    *(f"L{i}" for i in range(1, 6)), "S1", "S2")
+VERTEBRAL_LEVELS = VERTEBRAE[:VERTEBRAE.index("S2") + 1]
 PROCEDURES = ("refill", "catheter_revision", "pump_implant")
 BASAL_MODES = ("simple", "flex")
 SPASTICITY_ORIGINS = ("spinal", "cerebral")
