@@ -85,30 +85,7 @@ def program_from_scenario(section: Any, contact_names: tuple[str, ...]) -> Progr
             "rate_hz: 50}")
     for key in section:
         check_option("program key", str(key), PROGRAM_KEYS)
-    contacts = section.get("contacts")
-    if not isinstance(contacts, dict) or not contacts:
-        raise NeuraxisInputError(
-            "Invalid value for 'program.contacts': expected a mapping contact name -> signed "
-            "fraction (cathodes negative), e.g. {E4: -1, E5: 1}")
-    fractions: dict[str, float] = {}
-    for name, value in contacts.items():
-        name = check_option("program.contacts contact", str(name), contact_names)
-        fractions[name] = float(check_range(f"program.contacts.{name}", value, -1.0, 1.0, ""))
-    fractions = {k: v for k, v in fractions.items() if v != 0.0}
-    if not any(v < 0 for v in fractions.values()):
-        raise NeuraxisInputError(
-            "Invalid value for 'program.contacts': no cathode; give at least one contact a "
-            "negative fraction")
-    total = sum(fractions.values())
-    if abs(total) > 1e-6 and abs(total + 1.0) > 1e-6:
-        raise NeuraxisInputError(
-            f"Invalid value for 'program.contacts': the fractions sum to {total:g}; they must "
-            "sum to 0 (bipolar) or to -1 (monopolar, the case is the anode)")
-    cathodic = -sum(v for v in fractions.values() if v < 0)
-    if abs(cathodic - 1.0) > 1e-6:
-        raise NeuraxisInputError(
-            f"Invalid value for 'program.contacts': the cathodes' fractions sum to "
-            f"{-cathodic:g}; they must sum to -1 (the amplitude is the total cathodic current)")
+    fractions = check_fractions(section.get("contacts"), contact_names)
     amp = float(check_range("program.amplitude_ma", section.get("amplitude_ma"), 0.0,
                             MAX_AMPLITUDE_MA,
                             "mA", low_inclusive=False))
@@ -118,3 +95,53 @@ def program_from_scenario(section: Any, contact_names: tuple[str, ...]) -> Progr
                              "Hz"))
     wave = check_option("program.waveform", str(section.get("waveform", "mono")), WAVEFORMS)
     return Program(fractions, amp, pw, rate, wave)
+
+
+def check_fractions(contacts: Any, contact_names: tuple[str, ...],
+                    field: str = "program.contacts") -> dict[str, float]:
+    """Validate signed contact fractions against a lead's contacts (the one check).
+
+    Parameters
+    ----------
+    contacts : mapping of str -> float
+        Contact name -> signed fraction (cathodes negative), e.g. ``{"E4": -1, "E5": 1}``.
+    contact_names : tuple of str
+        The lead's contacts.
+    field : str
+        Name used in messages (``'program.contacts'``, ``'--program'``).
+
+    Returns
+    -------
+    dict of str -> float
+        The non-zero fractions, in the given order.
+
+    Raises
+    ------
+    NeuraxisInputError
+        Not a mapping, unknown contacts, fractions outside [-1, 1], no cathode, fractions
+        that sum to neither 0 nor -1, cathodes that do not sum to -1.
+    """
+    if not isinstance(contacts, dict) or not contacts:
+        raise NeuraxisInputError(
+            f"Invalid value for {field!r}: expected a mapping contact name -> signed "
+            "fraction (cathodes negative), e.g. {E4: -1, E5: 1}")
+    fractions: dict[str, float] = {}
+    for name, value in contacts.items():
+        name = check_option(f"{field} contact", str(name), contact_names)
+        fractions[name] = float(check_range(f"{field}.{name}", value, -1.0, 1.0, ""))
+    fractions = {k: v for k, v in fractions.items() if v != 0.0}
+    if not any(v < 0 for v in fractions.values()):
+        raise NeuraxisInputError(
+            f"Invalid value for {field!r}: no cathode; give at least one contact a "
+            "negative fraction")
+    total = sum(fractions.values())
+    if abs(total) > 1e-6 and abs(total + 1.0) > 1e-6:
+        raise NeuraxisInputError(
+            f"Invalid value for {field!r}: the fractions sum to {total:g}; they must "
+            "sum to 0 (bipolar) or to -1 (monopolar, the case is the anode)")
+    cathodic = -sum(v for v in fractions.values() if v < 0)
+    if abs(cathodic - 1.0) > 1e-6:
+        raise NeuraxisInputError(
+            f"Invalid value for {field!r}: the cathodes' fractions sum to "
+            f"{-cathodic:g}; they must sum to -1 (the amplitude is the total cathodic current)")
+    return fractions
