@@ -278,3 +278,31 @@ def test_homogeneous_placement():
         place_lead(load_lead("percutaneous_1x8"), Placement("T9", offset_z_mm=-7.0), h)
     with pytest.raises(NeuraxisInputError, match="expected SpineAnatomy or HomogeneousMedium"):
         place_lead(load_lead("percutaneous_1x8"), Placement("T9"), {"kind": "spine"})
+
+
+# ------------------------------------------------------------------------ module layout
+def _imported_modules(path) -> set[str]:  # noqa: ANN001
+    import ast
+
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+    return out
+
+
+def test_leads_imports_flow_one_way():
+    """catalogue <- placement <- sections; no submodule imports the package or a later one."""
+    from pathlib import Path
+
+    import neuraxis.leads as pkg
+
+    folder = Path(pkg.__file__).parent
+    order = ("catalogue", "placement", "sections")
+    for i, name in enumerate(order):
+        mods = _imported_modules(folder / f"{name}.py")
+        assert "neuraxis.leads" not in mods, name
+        later = {f"neuraxis.leads.{m}" for m in order[i + 1:]}
+        assert not mods & later, f"{name} imports {mods & later}"

@@ -7,6 +7,9 @@ load_lead, list_leads, lead_from_scenario : :class:`LeadSpec` from
 ContactSpec, LeadSpec : contacts and body in the lead frame (mm).
 Placement, placement_from_scenario : level, offsets (mm), rotation (deg).
 place_lead, PlacedLead : the lead in world coordinates, refused if it does not fit.
+
+Modules: ``catalogue`` (lead data), ``placement`` (imports ``catalogue``), ``sections``
+(the scenario parsers; imports both). Imports go one way; none imports this package.
 """
 
 from __future__ import annotations
@@ -15,17 +18,11 @@ from neuraxis.leads.catalogue import (
     ContactSpec,
     LeadSpec,
     build_lead,
-    lead_from_scenario,
     list_leads,
     load_lead,
 )
-from neuraxis.leads.placement import (
-    PlacedLead,
-    Placement,
-    place_lead,
-    placement_from_scenario,
-    rotation_about_y,
-)
+from neuraxis.leads.placement import PlacedLead, Placement, place_lead, rotation_about_y
+from neuraxis.leads.sections import lead_from_scenario, placement_from_scenario
 
 __all__ = [
     "ContactSpec", "LeadSpec", "PlacedLead", "Placement", "build_lead", "lead_from_scenario",

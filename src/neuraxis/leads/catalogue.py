@@ -144,37 +144,6 @@ def load_lead(name: str) -> LeadSpec:
     return build_lead(entry, name=name, source=source, unverified=unverified)
 
 
-def lead_from_scenario(section: dict[str, Any] | str | None) -> LeadSpec:
-    """The lead of a scenario: ``{model: paddle_5_6_5}`` or a custom layout.
-
-    Custom layouts: ``{kind: percutaneous, diameter_mm, contact_length_mm, gap_mm,
-    n_contacts[, body_end_mm, name]}`` or ``{kind: paddle, columns: [5, 6, 5],
-    contact_length_mm, contact_width_mm, column_pitch_mm, row_pitch_mm,
-    paddle_width_mm, paddle_thickness_mm[, paddle_end_mm, name]}`` (mm). Placement
-    keys (``level``, ``offset_x_mm``, ...) may sit in the same mapping and are
-    ignored here; any other unknown key is refused.
-    """
-    from neuraxis.leads.placement import PLACEMENT_KEYS
-
-    if isinstance(section, str):
-        return load_lead(section)
-    if not isinstance(section, dict) or not section:
-        raise NeuraxisInputError(
-            "Invalid value for 'lead'. Expected {model: <name>} (one of "
-            f"{', '.join(list_leads())}) or a custom layout, but got {section!r}")
-    sec = {k: v for k, v in section.items() if k not in PLACEMENT_KEYS}
-    for key in sec:
-        check_option("key in 'lead'", key, (*LEAD_KEYS, *PLACEMENT_KEYS))
-    if "model" in sec:
-        extra = sorted(set(sec) - {"model"})
-        if extra:
-            raise NeuraxisInputError(
-                f"Invalid lead: give either 'model' or a custom layout, not both (got 'model' "
-                f"and {', '.join(extra)})")
-        return load_lead(sec["model"])
-    return build_lead(sec)
-
-
 def build_lead(layout: dict[str, Any], *, name: str | None = None, source: str = "custom",
                unverified: tuple[str, ...] = ()) -> LeadSpec:
     """Build a :class:`LeadSpec` from a layout mapping (see :func:`lead_from_scenario`)."""

@@ -33,7 +33,7 @@ import numpy as np
 from neuraxis._validate import NeuraxisInputError, check_option, check_range
 from neuraxis.anatomy.model import HomogeneousMedium, SpineAnatomy
 from neuraxis.anatomy.tables import LEVELS
-from neuraxis.leads.catalogue import LEAD_KEYS, LeadSpec
+from neuraxis.leads.catalogue import LeadSpec
 
 END_MARGIN_MM = 10.0  # lead ends to the model's ends (z) / to the homogeneous boundary
 PLACEMENT_RANGES = {"offset_x_mm": (-15.0, 15.0, "mm"), "offset_z_mm": (-100.0, 100.0, "mm"),
@@ -66,33 +66,6 @@ class Placement:
         return {"level": self.level, "offset_x_mm": self.offset_x_mm,
                 "offset_z_mm": self.offset_z_mm, "rotation_deg": self.rotation_deg,
                 "clearance_mm": self.clearance_mm}
-
-
-def placement_from_scenario(section: dict[str, Any] | None, level: str | None = None
-                            ) -> Placement:
-    """Placement from a scenario mapping, e.g. ``{level: T9, offset_x_mm: 1.5}``
-    (``offset_mm`` is accepted as an alias of ``offset_x_mm``).
-
-    Lead keys (``model``, ``kind``, ...) may sit in the same mapping and are
-    ignored here. ``level`` comes from the mapping, else from the argument.
-    """
-    sec = {} if section is None else section
-    if not isinstance(sec, dict):
-        raise NeuraxisInputError(f"Invalid value for 'placement'. Expected a mapping, got {sec!r}")
-    if "offset_mm" in sec:  # short alias of the mediolateral offset
-        if "offset_x_mm" in sec:
-            raise NeuraxisInputError(
-                "Invalid placement: give the mediolateral offset once, as 'offset_x_mm' or its "
-                "alias 'offset_mm', not both")
-        sec = {("offset_x_mm" if k == "offset_mm" else k): v for k, v in sec.items()}
-    for key in sec:
-        check_option("key in 'placement'", key, (*PLACEMENT_KEYS, *LEAD_KEYS))
-    vals = {k: v for k, v in sec.items() if k in PLACEMENT_KEYS}
-    vals.setdefault("level", level)
-    if vals["level"] is None:
-        raise NeuraxisInputError(
-            f"Invalid placement: no 'level' given; allowed values are {', '.join(LEVELS)}")
-    return Placement(**vals)
 
 
 @dataclass(frozen=True)
