@@ -387,8 +387,11 @@ def test_fiberset_take_concat_records(dc, dr):
     sub = both.take(both.kind == "dr")
     np.testing.assert_array_equal(sub.diameter_um, dr.diameter_um)
     assert both.take([12, 3]).x_mm[1] == dc.x_mm[3]
-    rec = both.to_records()
-    text = json.dumps(rec, allow_nan=False)
+    d = both.to_dict()
+    assert (d["n_fibers"], d["n_dc"], d["n_dr"]) == (len(both), 10, len(dr))
+    rec = d["fibers"]
+    assert both.to_records() == rec
+    text = json.dumps(d, allow_nan=False)
     assert "paths" not in text
     assert rec[0]["entry_arc_mm"] is None and rec[10]["entry_arc_mm"] > 20
     assert rec[10]["segment"] == dr.segment[0] and rec[0]["kind"] == "dc"
@@ -411,3 +414,20 @@ def test_fiberset_errors(dc):
         FiberSet(["dx"], [8.0], ["left"], [0.0], [0.0], [0.0], [""], (np.zeros((2, 3)),))
     with pytest.raises(NeuraxisInputError, match="'other'. Expected a FiberSet"):
         dc.concat([1, 2])
+
+
+def test_fibers_modules_import_one_way():
+    """paths <- _table <- diameters <- fiberset <- samplers; none imports the package."""
+    import ast
+    from pathlib import Path
+
+    import neuraxis.fibers as pkg
+
+    folder = Path(pkg.__file__).parent
+    order = ("paths", "_table", "diameters", "fiberset", "dorsal_column", "dorsal_root")
+    for i, name in enumerate(order):
+        mods = {n.module for n in ast.walk(ast.parse((folder / f"{name}.py").read_text()))
+                if isinstance(n, ast.ImportFrom) and n.module}
+        assert "neuraxis.fibers" not in mods, name
+        later = {f"neuraxis.fibers.{m}" for m in order[i + 1:]}
+        assert not mods & later, f"{name} imports {mods & later}"

@@ -12,9 +12,24 @@ dc_diameter_law, dr_diameter_law, DiameterLaw : the diameter laws (um).
 dc_depth_fraction : the DC depth law.
 in_dorsal_columns, dorsal_column_depth_mm, dorsal_root_path_mm : the geometry.
 
+Modules (imports flow down this list; none imports the package): ``paths`` (geometry),
+``_table`` (the data table), ``diameters`` (laws), ``fiberset`` (the container),
+``dorsal_column`` and ``dorsal_root`` (the samplers).
+
 Data and sources: ``neuraxis/data/fibers.yaml``; see ``docs/fibers.md``.
 """
 
+from neuraxis.fibers._table import fiber_table
+from neuraxis.fibers.diameters import DiameterLaw, dc_diameter_law, dr_diameter_law
+from neuraxis.fibers.dorsal_column import dc_depth_fraction, dorsal_column_fibers
+from neuraxis.fibers.dorsal_root import (
+    SEGMENT_NAMES,
+    cord_segment_at,
+    cord_segments,
+    dorsal_root_entries_mm,
+    dorsal_root_fibers,
+)
+from neuraxis.fibers.fiberset import FiberSet
 from neuraxis.fibers.paths import (
     RootPath,
     arc_length_mm,
@@ -23,20 +38,6 @@ from neuraxis.fibers.paths import (
     dorsal_root_path_mm,
     in_dorsal_columns,
     max_nodes_on_path,
-)
-from neuraxis.fibers.populations import (
-    SEGMENT_NAMES,
-    DiameterLaw,
-    FiberSet,
-    cord_segment_at,
-    cord_segments,
-    dc_depth_fraction,
-    dc_diameter_law,
-    dorsal_column_fibers,
-    dorsal_root_entries_mm,
-    dorsal_root_fibers,
-    dr_diameter_law,
-    fiber_table,
 )
 
 __all__ = [

@@ -1,6 +1,7 @@
 """Fiber trajectories as polylines: cables laid along them, the dorsal-column region
 and the dorsal-root path (geometry only; the parameters come from
-``neuraxis/data/fibers.yaml`` through :mod:`neuraxis.fibers.populations`).
+``neuraxis/data/fibers.yaml`` through the samplers in :mod:`neuraxis.fibers.dorsal_column`
+and :mod:`neuraxis.fibers.dorsal_root`).
 
 All coordinates are world mm (x to the patient's left, y dorsal, z rostral; see
 :mod:`neuraxis.anatomy.model`); cable positions along a fiber are um, as in

@@ -1,0 +1,201 @@
+"""Dorsal-root fibers and the cord-segment names of their entry zones.
+
+Trajectory parameters and the vertebra-to-segment table: ``dr_path`` and
+``vertebral_segments`` in ``neuraxis/data/fibers.yaml``; the path itself is
+:func:`neuraxis.fibers.paths.dorsal_root_path_mm`. The right root mirrors the left one
+(same draws).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from neuraxis._validate import NeuraxisInputError, check_int, check_range
+from neuraxis.anatomy.levels import CORD_SEGMENTS
+from neuraxis.fibers._table import check_spine, fiber_table, table_values
+from neuraxis.fibers.diameters import dr_diameter_law
+from neuraxis.fibers.fiberset import SIDES, FiberSet
+from neuraxis.fibers.paths import arc_length_mm, dorsal_root_path_mm
+
+#: Spinal cord segments, rostral to caudal.
+SEGMENT_NAMES = CORD_SEGMENTS
+
+
+def cord_segment_at(anatomy, z_entry_mm: float) -> str:
+    """Name of the cord segment whose entry zone is nearest ``z_entry_mm``.
+
+    Entry zones are ``anatomy.segment_length_mm`` apart with one at z = 0, which gets
+    the level's ``middle_segment`` from ``fibers.yaml`` (e.g. 'T11' at the T9
+    vertebra); +z is rostral (lower segment numbers).
+
+    Parameters
+    ----------
+    anatomy : SpineAnatomy
+    z_entry_mm : float
+        Position along the cord, mm (inside the model).
+    """
+    a = check_spine(anatomy)
+    z = check_range("z_entry_mm", z_entry_mm, -a.length_mm / 2, a.length_mm / 2, "mm")
+    middle = fiber_table()["vertebral_segments"][a.level]["middle_segment"]
+    i = SEGMENT_NAMES.index(middle) - round(z / a.segment_length_mm)
+    if not 0 <= i < len(SEGMENT_NAMES):
+        raise NeuraxisInputError(
+            f"Invalid value for 'z_entry_mm'. {z:g} mm lies beyond the named cord segments "
+            f"({SEGMENT_NAMES[0]}-{SEGMENT_NAMES[-1]}) at the {a.level} vertebra")
+    return SEGMENT_NAMES[i]
+
+
+def cord_segments(anatomy) -> dict[float, str]:
+    """Segment name of every dorsal-root entry zone in the model.
+
+    Parameters
+    ----------
+    anatomy : SpineAnatomy
+
+    Returns
+    -------
+    dict
+        ``{z_entry_mm: name}`` for every entry in
+        ``anatomy.segment_entry_z_mm(margin_mm=0, rostral_rise_mm=0)`` (a superset of
+        the default entries), e.g. ``{-20.0: 'T12', 0.0: 'T11', 20.0: 'T10'}`` at T9.
+    """
+    a = check_spine(anatomy)
+    zs = a.segment_entry_z_mm(margin_mm=0.0, rostral_rise_mm=0.0)
+    return {float(z): cord_segment_at(a, float(z)) for z in zs}
+
+
+def _root_plan(a, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries whose roots fit in the model, with their sleeve and ascending lengths (mm).
+
+    The sleeve (caudal end) and the ascending branch (rostral end) are shortened, down to
+    their table minima, so that every fiber (rootlet spread included) stays
+    ``z_margin_mm`` inside the model's ends.
+    """
+    room = a.length_mm / 2 - float(p["z_margin_mm"])
+    spread = 0.5 * float(p["rootlet_z_spread_mm"])
+    z = a.segment_entry_z_mm(margin_mm=0.0, rostral_rise_mm=0.0)
+    sleeve = np.minimum(float(p["sleeve_length_mm"]),
+                        z - spread - float(p["rootlet_rise_mm"]) + room)
+    ascend = np.minimum(float(p["incord_ascend_mm"]),
+                        room - z - spread - float(p["incord_turn_mm"]))
+    ok = ((sleeve >= float(p["min_sleeve_length_mm"]) - 1e-9)
+          & (ascend >= float(p["min_incord_ascend_mm"]) - 1e-9))
+    return z[ok], sleeve[ok], ascend[ok]
+
+
+def dorsal_root_entries_mm(anatomy, *, z_center_mm: float = 0.0,
+                           n_segments: int | None = None,
+                           z_window_mm: float | None = None) -> np.ndarray:
+    """Entry-zone z (mm, ascending) of the dorsal roots :func:`dorsal_root_fibers` builds.
+
+    The candidates are the entries of ``anatomy.segment_entry_z_mm`` whose roots fit in
+    the model (``dr_path`` in ``fibers.yaml``: ``z_margin_mm`` from each end once the
+    sleeve or the ascending branch is shortened, not below its minimum); then those
+    within ``z_window_mm / 2`` of ``z_center_mm`` (if given), then the ``n_segments``
+    nearest to ``z_center_mm`` (if given). Parameters as in :func:`dorsal_root_fibers`.
+    """
+    a = check_spine(anatomy)
+    half = a.length_mm / 2
+    zc = check_range("z_center_mm", z_center_mm, -half, half, "mm")
+    fit = _root_plan(a, table_values("dr_path"))[0]
+    if fit.size == 0:
+        raise NeuraxisInputError(
+            f"Invalid anatomy for dorsal roots: no root fits in the {a.length_mm:g} mm model "
+            "with its minimum sleeve and ascending branch; raise length_mm")
+    sel = fit
+    if z_window_mm is not None:
+        w = check_range("z_window_mm", z_window_mm, 0.0, None, "mm", low_inclusive=False)
+        sel = sel[np.abs(sel - zc) <= 0.5 * w + 1e-9]
+        if sel.size == 0:
+            raise NeuraxisInputError(
+                f"Invalid value for 'z_window_mm'. No dorsal-root entry zone lies within "
+                f"{0.5 * w:g} mm of z_center_mm = {zc:g} mm (entries that fit the model: "
+                f"{', '.join(f'{v:g}' for v in fit)} mm)")
+    if n_segments is not None:
+        k = check_int("n_segments", n_segments, 1, 100)
+        if k > sel.size:
+            raise NeuraxisInputError(
+                f"Invalid value for 'n_segments'. Only {sel.size} dorsal root(s) fit the model "
+                f"and window (entries {', '.join(f'{v:g}' for v in sel)} mm), but got {k}")
+        order = np.lexsort((-sel, np.abs(sel - zc)))  # nearest first, rostral on ties
+        sel = np.sort(sel[order[:k]])
+    return np.asarray(sel, dtype=float)
+
+
+def dorsal_root_fibers(anatomy, *, n_per_root: int, seed: int = 0,
+                       z_center_mm: float = 0.0, n_segments: int | None = None,
+                       z_window_mm: float | None = None,
+                       diameter_range_um: tuple[float, float] | None = None) -> FiberSet:
+    """Dorsal-root fibers of the segments under and near the lead, both sides.
+
+    Each root (one segment, one side) gets ``n_per_root`` fibers. A fiber's rootlet
+    enters the cord ``U(-2, 2)`` mm from the root's entry z at ``45 + U(-3, 3)`` deg
+    off the dorsal midline, and its ascending branch lies at ``30 + U(-3, 3)`` deg and
+    normalised radius ``0.9 + U(-0.03, 0.03)`` (``dr_path`` in ``fibers.yaml``); the
+    trajectory is :func:`neuraxis.fibers.paths.dorsal_root_path_mm`: 10 mm of root
+    sleeve outside the dura, the rootlet through the CSF, then into the dorsal column
+    near the dorsal horn and 14 mm rostrally, about 36 mm in all. Near the model's ends
+    the sleeve (down to 4 mm) or the ascending branch (down to 6 mm) is shortened to
+    fit, keeping >= 29 mm (21 nodes of a 15 um MRG fiber). The right root mirrors the
+    left one (same draws).
+
+    Diameters: :func:`dr_diameter_law`, normal 11.0 +- 1.5 um cut to 9-15 um (large
+    root afferents; group peaks of human dorsal-root afferents 9-13 um, Schalow).
+
+    Parameters
+    ----------
+    anatomy : SpineAnatomy
+    n_per_root : int
+        Fibers per root and side (1 to 10,000).
+    seed : int
+        Seed of the numpy Generator (>= 0).
+    z_center_mm : float
+        Centre of the selection (e.g. the lead's cathode z), mm.
+    n_segments : int, optional
+        Keep the ``n_segments`` roots whose entries are nearest ``z_center_mm``.
+    z_window_mm : float, optional
+        Keep the roots whose entries lie within ``z_window_mm / 2`` of ``z_center_mm``.
+        With neither, every root that fits in the model.
+    diameter_range_um : (float, float), optional
+        Diameter range, um, within 2-16 um; default 9-15 um.
+
+    Returns
+    -------
+    FiberSet
+        ``kind`` 'dr'; ``segment`` the root's cord segment (:func:`cord_segment_at`);
+        ``x_mm``, ``y_mm`` the cord entry point; ``entry_arc_mm`` its arc length.
+    """
+    a = check_spine(anatomy)
+    n_per = check_int("n_per_root", n_per_root, 1, 10_000)
+    seed = check_int("seed", seed, 0, None)
+    entries = dorsal_root_entries_mm(a, z_center_mm=z_center_mm, n_segments=n_segments,
+                                     z_window_mm=z_window_mm)
+    p = table_values("dr_path")
+    law = dr_diameter_law(diameter_range_um)
+    rng = np.random.default_rng(seed)
+    u = lambda spread: rng.uniform(-0.5, 0.5, n_per) * float(spread)
+    geo = {k: float(p[k]) for k in ("rootlet_rise_mm", "incord_turn_mm")}
+    plan = {float(z): (s, up) for z, s, up in zip(*_root_plan(a, p), strict=True)}
+    rows = []
+    for z_root in entries:
+        name = cord_segment_at(a, float(z_root))
+        dz, dang = u(p["rootlet_z_spread_mm"]), u(p["entry_angle_spread_deg"])
+        dth, drad = u(p["incord_angle_spread_deg"]), u(p["incord_radius_spread"])
+        diam = law.sample(rng, n_per)
+        for side in SIDES:
+            for i in range(n_per):
+                rp = dorsal_root_path_mm(
+                    a, side, float(z_root + dz[i]),
+                    entry_angle_deg=float(p["entry_angle_deg"]) + dang[i],
+                    incord_angle_deg=float(p["incord_angle_deg"]) + dth[i],
+                    incord_radius=float(p["incord_radius"]) + drad[i],
+                    sleeve_length_mm=plan[float(z_root)][0],
+                    incord_ascend_mm=plan[float(z_root)][1], **geo)
+                e = rp.path_mm[rp.entry_index]
+                rows.append((side, diam[i], e[0], e[1], name, rp.path_mm,
+                             arc_length_mm(rp.path_mm)[rp.entry_index]))
+    side, diam, x, y, seg, paths, arc = zip(*rows, strict=True)
+    m = len(rows)
+    return FiberSet(np.full(m, "dr"), diam, side, x, y, np.zeros(m), seg, paths, arc)
