@@ -267,11 +267,11 @@ def test_the_documented_format_parses():
 
     import yaml
 
-    from neuraxis.pump._parse import _yaml_loader
+    from neuraxis.pump._fields import yaml_loader
 
     text = (EXAMPLES.parent / "docs" / "pump.md").read_text(encoding="utf-8")
     block = re.search(r"```yaml\n(.*?)```", text, re.DOTALL).group(1)
-    rx = prescription_from_dict(yaml.load(block, Loader=_yaml_loader()))
+    rx = prescription_from_dict(yaml.load(block, Loader=yaml_loader()))
     assert rx.catheter.tip_level == "T10" and len(rx.titration) == 2
     assert rx.previous.mixture[0].concentration_mg_per_ml == 10
     assert rx.overrides[0].check == "max_concentration"

@@ -32,14 +32,10 @@ from neuraxis.pump.changes import (
     priming_bolus,
     rate_for_percent_change,
 )
-from neuraxis.pump.checks import (
-    CHECK_IDS,
-    Finding,
-    PrescriptionRefusedError,
-    check_prescription,
-    review_prescription,
-)
+from neuraxis.pump.checks import check_prescription, review_prescription
 from neuraxis.pump.conversions import OpioidConversion, convert_morphine
+from neuraxis.pump.findings import CHECK_IDS, Finding, PrescriptionRefusedError
+from neuraxis.pump.io import load_prescription, prescription_from_dict
 from neuraxis.pump.plan import (
     PumpPlan,
     RefillEvent,
@@ -47,12 +43,7 @@ from neuraxis.pump.plan import (
     refill_calendar,
     refill_calendar_ics,
 )
-from neuraxis.pump.prescription import (
-    VERTEBRAL_LEVELS,
-    Prescription,
-    load_prescription,
-    prescription_from_dict,
-)
+from neuraxis.pump.prescription import VERTEBRAL_LEVELS, Prescription
 from neuraxis.pump.spread import (
     SpreadResult,
     SteadySpread,

@@ -2,9 +2,9 @@
 
 Refusals (``severity='refuse'``) stop the plan unless the prescription carries an
 override for that check with a written reason; the override is recorded in the
-plan's output. Device limits (:data:`NON_OVERRIDABLE`: flow below the pump's
-minimum, an MRI the pump does not allow) cannot be overridden. Warnings never stop
-the plan. Every limit comes from ``drugs.yaml`` / ``pumps.yaml`` with its source;
+plan's output. Device limits (:data:`~neuraxis.pump.findings.NON_OVERRIDABLE`: flow
+below the pump's minimum, an MRI the pump does not allow) cannot be overridden.
+Warnings never stop the plan. Every limit comes from ``drugs.yaml`` / ``pumps.yaml`` with its source;
 unverified ones say so.
 
 Refusing checks (overridable with a reason):
@@ -20,112 +20,31 @@ Refusing checks (overridable with a reason):
 Device limits (refuse, not overridable): ``min_flow`` (SynchroMed II >= 0.048
 mL/day), ``mri_field`` (Prometra: 1.5 T, <= 2,000 G/cm).
 
-Warnings: :data:`WARN_ONLY`. The table with sources is in ``docs/pump.md``.
+Warnings: :data:`~neuraxis.pump.findings.WARN_ONLY`. Findings, check ids and
+overrides: :mod:`neuraxis.pump.findings`. The table with sources is in ``docs/pump.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from neuraxis._validate import NeuraxisInputError
-from neuraxis.pump import dosing
 from neuraxis.pump.changes import percent_change, refill_discrepancy_ml
+from neuraxis.pump.dosing import (
+    doses_mg_per_day,
+    max_possible_dose_mg_per_day,
+    mixture_change,
+    priming,
+    stability,
+)
+from neuraxis.pump.findings import Finding, Review, apply_overrides
 from neuraxis.pump.tables import DrugSpec, load_drug, load_pump
 
 if TYPE_CHECKING:
-    from neuraxis.pump.prescription import Override, Prescription
+    from neuraxis.pump.prescription import Prescription
 
-REFUSING = ("max_concentration", "max_daily_dose", "pump_drug_concentration",
-            "titration_step", "titration_frequency", "bridge_bolus", "refill_discrepancy")
-NON_OVERRIDABLE = ("min_flow", "mri_field")
-WARN_ONLY = ("caution_daily_dose", "start_dose", "maintenance_range", "granuloma_risk",
-             "titration_consensus", "withdrawal_risk", "stability_unknown", "flow_tolerance",
-             "mri_precautions", "battery", "priming", "override_unused")
-#: Every check id, as used in ``overrides[].check``.
-CHECK_IDS = REFUSING + NON_OVERRIDABLE + WARN_ONLY
 _DAYS_PER_WEEK = 7
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One result of a check.
-
-    Attributes
-    ----------
-    check : str
-        Check id (see :data:`CHECK_IDS`).
-    severity : str
-        ``'refuse'`` or ``'warn'``.
-    message : str
-        What is wrong, the limit, its source and what to do.
-    source : str
-        Source of the limit (``[unverified]`` appended when not verified).
-    limit, value : float | None
-        The limit and the prescribed value, in ``unit``.
-    unit : str
-        Unit of ``limit`` and ``value`` (drug amounts in mg).
-    drug : str | None
-        The drug concerned, if any.
-    """
-
-    check: str
-    severity: str
-    message: str
-    source: str = ""
-    limit: float | None = None
-    value: float | None = None
-    unit: str = ""
-    drug: str | None = None
-
-    @property
-    def overridable(self) -> bool:
-        """Whether an override with a reason can lift this refusal."""
-        return self.severity == "refuse" and self.check not in NON_OVERRIDABLE
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON output."""
-        return {"check": self.check, "severity": self.severity, "drug": self.drug,
-                "message": self.message, "limit": self.limit, "value": self.value,
-                "unit": self.unit, "source": self.source}
-
-
-@dataclass(frozen=True)
-class AppliedOverride:
-    """A refusal lifted by an override; both are kept for the record."""
-
-    finding: Finding
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """The finding's fields plus ``reason``."""
-        return {**self.finding.to_dict(), "severity": "overridden", "reason": self.reason}
-
-
-class PrescriptionRefusedError(NeuraxisInputError):
-    """A prescription with refusals that no override lifts; ``findings`` lists them."""
-
-    def __init__(self, findings: tuple[Finding, ...]) -> None:
-        self.findings = findings
-        lines = "; ".join(f"[{f.check}] {f.message}" for f in findings)
-        super().__init__(f"Prescription refused ({len(findings)} problem"
-                         f"{'s' if len(findings) > 1 else ''}): {lines}")
-
-
-@dataclass(frozen=True)
-class Review:
-    """The findings of a prescription after its overrides are applied."""
-
-    refusals: tuple[Finding, ...]
-    warnings: tuple[Finding, ...]
-    overrides: tuple[AppliedOverride, ...]
-
-    def raise_if_refused(self) -> None:
-        """Raise :class:`PrescriptionRefusedError` if any refusal is left."""
-        if self.refusals:
-            raise PrescriptionRefusedError(self.refusals)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -148,7 +67,7 @@ def _day(d: dt.date | None) -> str:
 
 def _drug_limits(rx: Prescription) -> list[Finding]:
     out: list[Finding] = []
-    max_dose = dosing.max_possible_dose_mg_per_day(rx)
+    max_dose = max_possible_dose_mg_per_day(rx)
     n_bolus = 0 if rx.bolus is None else rx.bolus.max_boluses_per_day
     pump = load_pump(rx.pump.model)
     pump_conc = pump.entry("drug_max_concentration_mg_per_ml")
@@ -205,7 +124,7 @@ def _drug_limits(rx: Prescription) -> list[Finding]:
 
 def _start_and_maintenance(rx: Prescription, spec: DrugSpec, drug: str) -> list[Finding]:
     out: list[Finding] = []
-    basal = dosing.doses_mg_per_day(rx.mixture, rx.basal_daily_volume_ml)[drug]
+    basal = doses_mg_per_day(rx.mixture, rx.basal_daily_volume_ml)[drug]
     if rx.therapy_start:
         for key, label in (("start_dose_range_mg_per_day", "starting dose range"),
                            ("label_start_max_mg_per_day", "labelled maximum starting dose")):
@@ -380,7 +299,7 @@ def _dose_events(rx: Prescription, drug: str) -> list[tuple[dt.date | None, floa
     """(date, basal dose mg/day) of ``drug``: previous prescription, fill, titration steps."""
     events: list[tuple[dt.date | None, float]] = []
     if rx.previous is not None and rx.previous.daily_volume_ml is not None:
-        prev = dosing.doses_mg_per_day(rx.previous.mixture, rx.previous.daily_volume_ml)
+        prev = doses_mg_per_day(rx.previous.mixture, rx.previous.daily_volume_ml)
         events.append((rx.previous.changed_on, prev.get(drug, 0.0)))
     conc = rx.concentration_mg_per_ml(drug)
     events += [(day, vol * conc) for day, vol in rx.volume_timeline()]
@@ -479,7 +398,7 @@ def _titration_frequency(spec: DrugSpec, drug: str,
 # --------------------------------------------------------------------------- changes
 
 def _bridge(rx: Prescription) -> list[Finding]:
-    change = dosing.mixture_change(rx)
+    change = mixture_change(rx)
     if change is None or rx.procedure.bridge_bolus:
         return []
     parts = []
@@ -513,7 +432,7 @@ def _bridge(rx: Prescription) -> list[Finding]:
 
 
 def _stability(rx: Prescription) -> list[Finding]:
-    stab = dosing.stability(rx, first_fill=rx.pump.first_fill)
+    stab = stability(rx, first_fill=rx.pump.first_fill)
     if not stab.unknown:
         return []
     names = ", ".join(load_drug(d).name.lower() for d in stab.unknown)
@@ -526,7 +445,7 @@ def _stability(rx: Prescription) -> list[Finding]:
 
 
 def _priming(rx: Prescription) -> list[Finding]:
-    prime = dosing.priming(rx)
+    prime = priming(rx)
     if prime is None:
         return []
     return [Finding(
@@ -557,34 +476,6 @@ def check_prescription(rx: Prescription) -> tuple[Finding, ...]:
              *_battery(rx), *_priming(rx)]
     return tuple(f for f in found if f.severity == "refuse") + \
         tuple(f for f in found if f.severity != "refuse")
-
-
-def apply_overrides(findings: tuple[Finding, ...], overrides: tuple[Override, ...]) -> Review:
-    """Lift the refusals that an override names (check, and drug when given).
-
-    An override that lifts nothing becomes an ``override_unused`` warning, so that a
-    stale override never hides silently.
-    """
-    refusals, warnings, applied = [], [], []
-    used: set[int] = set()
-    for f in findings:
-        if f.severity != "refuse":
-            warnings.append(f)
-            continue
-        hit = next((i for i, o in enumerate(overrides) if f.overridable and o.check == f.check
-                    and (o.drug is None or o.drug == f.drug)), None)
-        if hit is None:
-            refusals.append(f)
-        else:
-            used.add(hit)
-            applied.append(AppliedOverride(f, overrides[hit].reason))
-    for i, o in enumerate(overrides):
-        if i not in used:
-            warnings.append(Finding(
-                "override_unused", "warn",
-                f"The override for '{o.check}'" + (f" ({o.drug})" if o.drug else "")
-                + " lifts nothing: no such refusal in this prescription; remove it"))
-    return Review(tuple(refusals), tuple(warnings), tuple(applied))
 
 
 def review_prescription(rx: Prescription) -> Review:

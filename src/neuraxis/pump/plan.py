@@ -17,7 +17,7 @@ Formulas (REFERENCE 3.4; q daily volume in mL/day):
   reservoir; the full reservoir when nothing but the volume bounds the interval.
 
 :func:`plan_prescription` runs the checks first and refuses a prescription with an
-unresolved refusal (:class:`~neuraxis.pump.checks.PrescriptionRefusedError`).
+unresolved refusal (:class:`~neuraxis.pump.findings.PrescriptionRefusedError`).
 """
 
 from __future__ import annotations
@@ -29,9 +29,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from neuraxis._validate import NeuraxisInputError
-from neuraxis.pump import dosing
 from neuraxis.pump.changes import PrimingBolus
-from neuraxis.pump.checks import AppliedOverride, Finding, review_prescription
+from neuraxis.pump.checks import review_prescription
+from neuraxis.pump.dosing import (
+    MixtureChange,
+    daily_volume_periods,
+    doses_mg_per_day,
+    extra_volume_at_fill_ml,
+    flow_tolerance_percent,
+    max_possible_dose_mg_per_day,
+    mixture_change,
+    priming,
+    stability,
+    valve_interval_min,
+)
+from neuraxis.pump.findings import AppliedOverride, Finding
 from neuraxis.pump.prescription import MINUTES_PER_DAY, Prescription
 from neuraxis.pump.tables import load_drug, load_pump
 
@@ -165,7 +177,7 @@ class PumpPlan:
     expected_residual_at_refill_all_boluses_ml: float
     extra_volume_at_fill_ml: float
     valve_interval_min: float | None
-    concentration_change: dosing.MixtureChange | None
+    concentration_change: MixtureChange | None
     priming: PrimingBolus | None
     calendar: tuple[RefillEvent, ...]
     warnings: tuple[Finding, ...]
@@ -247,7 +259,7 @@ def _segment_dict(rx: Prescription, seg: Any) -> dict[str, Any]:
                                 for c in rx.mixture}}
     acc = load_pump(rx.pump.model).value("accumulator_volume_ml")
     if acc is not None and seg.rate_ml_per_day > 0:
-        out["valve_interval_min"] = dosing.valve_interval_min(seg.rate_ml_per_day, float(acc))
+        out["valve_interval_min"] = valve_interval_min(seg.rate_ml_per_day, float(acc))
     return out
 
 
@@ -267,7 +279,7 @@ def _cycle(rx: Prescription, start: dt.date, fill_ml: float, first_fill: bool,
     pump = load_pump(rx.pump.model)
     usable = fill_ml - pump.low_reservoir_volume_ml - extra_ml
     days_alarm = days_to_consume(usable, _shift(worst, start))
-    stab = dosing.stability(rx, first_fill=first_fill)
+    stab = stability(rx, first_fill=first_fill)
     limits = [(days_alarm, "low-reservoir alarm (worst case)")]
     if stab.days is not None:
         limits.append((stab.days, f"stability, {stab.days:g} days"))
@@ -282,7 +294,7 @@ def _next_fill_volume(rx: Prescription, start: dt.date,
                       worst: tuple[tuple[dt.date, float], ...]) -> float:
     """Volume for a (non-first) fill at ``start``: enough for its interval, worst case."""
     pump = load_pump(rx.pump.model)
-    stab = dosing.stability(rx, first_fill=False)
+    stab = stability(rx, first_fill=False)
     bounds = [b for b in (stab.days, rx.max_interval_days) if b is not None]
     if not bounds:
         return pump.reservoir_volume_ml
@@ -298,10 +310,10 @@ def refill_calendar(rx: Prescription) -> tuple[RefillEvent, ...]:
     and the clinic interval; each later fill gets the volume of
     :func:`_next_fill_volume` (the first one keeps the prescribed fill volume).
     """
-    worst = dosing.daily_volume_periods(rx, boluses=True, tolerance=True)
+    worst = daily_volume_periods(rx, boluses=True, tolerance=True)
     end = rx.pump.fill_date + dt.timedelta(days=rx.horizon_days)
     start, fill_ml, first = rx.pump.fill_date, rx.pump.fill_volume_ml, rx.pump.first_fill
-    extra = dosing.extra_volume_at_fill_ml(rx)
+    extra = extra_volume_at_fill_ml(rx)
     events: list[RefillEvent] = []
     while True:
         days, why, _ = _cycle(rx, start, fill_ml, first, worst, extra)
@@ -330,7 +342,7 @@ def plan_prescription(rx: Prescription) -> PumpPlan:
     Parameters
     ----------
     rx : Prescription
-        From :func:`~neuraxis.pump.prescription.load_prescription`.
+        From :func:`~neuraxis.pump.io.load_prescription`.
 
     Returns
     -------
@@ -345,24 +357,24 @@ def plan_prescription(rx: Prescription) -> PumpPlan:
     review = review_prescription(rx)
     review.raise_if_refused()
     pump = load_pump(rx.pump.model)
-    extra = dosing.extra_volume_at_fill_ml(rx)
+    extra = extra_volume_at_fill_ml(rx)
     usable = rx.pump.fill_volume_ml - pump.low_reservoir_volume_ml - extra
-    nominal = dosing.daily_volume_periods(rx, boluses=False, tolerance=False)
-    all_bolus = dosing.daily_volume_periods(rx, boluses=True, tolerance=False)
-    worst = dosing.daily_volume_periods(rx, boluses=True, tolerance=True)
+    nominal = daily_volume_periods(rx, boluses=False, tolerance=False)
+    all_bolus = daily_volume_periods(rx, boluses=True, tolerance=False)
+    worst = daily_volume_periods(rx, boluses=True, tolerance=True)
     d_nom = days_to_consume(usable, nominal)
     d_bol = days_to_consume(usable, all_bolus)
     d_worst = days_to_consume(usable, worst)
     fill = rx.pump.fill_date
     calendar = refill_calendar(rx)
     nxt = calendar[0]
-    tol = dosing.flow_tolerance_percent(rx)
-    stab = dosing.stability(rx, first_fill=rx.pump.first_fill)
+    tol = flow_tolerance_percent(rx)
+    stab = stability(rx, first_fill=rx.pump.first_fill)
     valve = None
     acc = pump.value("accumulator_volume_ml")
     if acc is not None and rx.basal_mode == "simple":
-        valve = dosing.valve_interval_min(rx.basal_daily_volume_ml, float(acc))
-    max_dose = dosing.max_possible_dose_mg_per_day(rx)
+        valve = valve_interval_min(rx.basal_daily_volume_ml, float(acc))
+    max_dose = max_possible_dose_mg_per_day(rx)
     return PumpPlan(
         prescription=rx,
         daily_volume_ml=rx.basal_daily_volume_ml,
@@ -371,7 +383,7 @@ def plan_prescription(rx: Prescription) -> PumpPlan:
         daily_volume_all_boluses_ml=all_bolus[0][1],
         daily_volume_worst_case_ml=worst[0][1],
         flow_tolerance_percent=None if tol is None else float(tol.value),
-        dose_per_drug_mg_per_day=dosing.doses_mg_per_day(rx.mixture, rx.basal_daily_volume_ml),
+        dose_per_drug_mg_per_day=doses_mg_per_day(rx.mixture, rx.basal_daily_volume_ml),
         max_dose_per_drug_mg_per_day={d: v for d, (v, _) in max_dose.items()},
         days_to_alarm_nominal=d_nom, days_to_alarm_all_boluses=d_bol, days_to_alarm=d_worst,
         alarm_date_nominal=_date_after(fill, d_nom), alarm_date=_date_after(fill, d_worst),
@@ -384,8 +396,8 @@ def plan_prescription(rx: Prescription) -> PumpPlan:
         - volume_used_ml(all_bolus, fill, nxt.date),
         extra_volume_at_fill_ml=extra,
         valve_interval_min=valve,
-        concentration_change=dosing.mixture_change(rx),
-        priming=dosing.priming(rx),
+        concentration_change=mixture_change(rx),
+        priming=priming(rx),
         calendar=calendar,
         warnings=review.warnings,
         overrides=review.overrides,
@@ -412,7 +424,7 @@ def _notes(rx: Prescription, tolerance_known: bool) -> tuple[str, ...]:
     if pump.kind == "constant_flow":
         notes.append("Constant-flow pump: the dose changes only through the concentration, "
                      "at a refill.")
-    if rx.basal_mode == "flex" and dosing.mixture_change(rx) is not None:
+    if rx.basal_mode == "flex" and mixture_change(rx) is not None:
         notes.append("The concentration-change window uses the flex schedule's mean daily rate.")
     if any(load_drug(c.drug).indication == "spasticity" for c in rx.mixture):
         notes.append("Baclofen: never let the pump run dry; abrupt withdrawal can be fatal "

@@ -1,23 +1,19 @@
 """An intrathecal prescription: pump, catheter, drug mixture, basal schedule, boluses.
 
-:func:`load_prescription` reads a YAML file and :func:`prescription_from_dict` checks
-a mapping; both return a frozen :class:`Prescription` in internal units (drug
-amounts in mg, volumes in mL, rates in mL/day, times of day in minutes). Every key
-that carries a quantity names its unit (``concentration_mg_per_ml`` or
-``concentration_ug_per_ml``, ``dose_mg_per_day``, ``rate_ml_per_hour``,
-``length_cm``); a key without its unit, an unknown drug or pump, a negative or
-missing dose, a concentration stronger than the vials it is made from, or a flex
-schedule that does not cover 24 h is refused with a message naming the field.
-The format is documented in ``docs/pump.md``; examples are in ``examples/pump_*.yaml``.
-"""
+The frozen dataclasses only, in internal units (drug amounts in mg, volumes in mL,
+rates in mL/day, times of day in minutes). They are built and checked by
+:func:`neuraxis.pump.io.load_prescription` (a YAML file) and
+:func:`neuraxis.pump.io.prescription_from_dict` (a mapping), which refuse a key
+without its unit, an unknown drug or pump, a negative or missing dose, a
+concentration stronger than the vials it is made from, or a flex schedule that does
+not cover 24 h, with a message naming the field. The format is documented in
+``docs/pump.md``; examples are in ``examples/pump_*.yaml``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from neuraxis.anatomy.levels import VERTEBRAE
 
@@ -197,51 +193,3 @@ def daily_volume_ml(segments: tuple[Segment, ...] | list[Segment]) -> float:
         Segments covering 24 h; rates in mL/day, durations in minutes.
     """
     return sum(s.rate_ml_per_day * s.duration_min / MINUTES_PER_DAY for s in segments)
-
-
-# --------------------------------------------------------------------------- entry points
-
-def prescription_from_dict(raw: Any) -> Prescription:
-    """Check a prescription mapping (as read from YAML) and convert it to internal units.
-
-    Parameters
-    ----------
-    raw : dict
-        The prescription; see ``docs/pump.md`` for the keys and their units.
-
-    Returns
-    -------
-    Prescription
-
-    Raises
-    ------
-    NeuraxisInputError
-        Any invalid, missing or unit-less value; the message names the field.
-    """
-    from neuraxis.pump._parse import parse_prescription
-
-    return parse_prescription(raw)
-
-
-def load_prescription(path: str | Path) -> Prescription:
-    """Read and check a prescription YAML file.
-
-    Parameters
-    ----------
-    path : str | Path
-        YAML file (format in ``docs/pump.md``; examples in ``examples/pump_*.yaml``).
-
-    Returns
-    -------
-    Prescription
-
-    Raises
-    ------
-    FileNotFoundError
-        The file does not exist.
-    NeuraxisInputError
-        The YAML does not parse or a value is invalid.
-    """
-    from neuraxis.pump._parse import read_prescription
-
-    return read_prescription(path)
