@@ -175,7 +175,7 @@ def test_spread_writes_a_figure_and_summary(tmp_path):
     plan = plan_prescription(rx)
     direct = simulate_spread(tip_level=rx.catheter.tip_level, drug="morphine", duration_h=12,
                              dose_mg_per_day=plan.dose_per_drug_mg_per_day["morphine"],
-                             flow_ml_per_day=plan.daily_volume_ml).summary()
+                             flow_ml_per_day=plan.daily_volume_ml).to_dict()
     assert out[0]["tip_level"] == "T10"
     assert out[0]["peak_ug_per_ml"] == pytest.approx(direct["peak_ug_per_ml"])
     assert 0.5 < out[0]["half_width_rostral_cm"] < 10

@@ -269,7 +269,7 @@ def test_result_layout_and_level_means():
     with pytest.raises(ValueError):
         res.concentration_ug_per_ml[1, 0] = 1.0  # results are read-only
     assert any("3 CSF half-lives" in n for n in res.notes)
-    summary = json.loads(json.dumps(res.summary()))
+    summary = json.loads(json.dumps(res.to_dict()))
     assert summary["tip_level"] == "T10" and set(summary["level_concentration_ug_per_ml"]) \
         == set(LEVELS)
     assert 0.5 < res.fraction_within(3.0) < 1.0 and res.fraction_within(100.0) == 1.0
@@ -304,7 +304,7 @@ def test_progress_callback_and_speed():
 
 def test_plot_writes_a_png(tmp_path):
     pytest.importorskip("matplotlib")
-    from neuraxis.pump.spread_plot import plot_spread
+    from neuraxis.viz.pump_spread import plot_spread
 
     res = simulate_spread(drug="morphine", tip_level="T10", dose_mg_per_day=1.0,
                           flow_ml_per_day=0.1, duration_h=6.0)
@@ -313,7 +313,7 @@ def test_plot_writes_a_png(tmp_path):
 
 
 def test_plot_without_matplotlib_names_the_extra(monkeypatch, tmp_path):
-    from neuraxis.pump.spread_plot import plot_spread
+    from neuraxis.viz.pump_spread import plot_spread
 
     res = simulate_spread(drug="morphine", tip_level="T10", dose_mg_per_day=1.0,
                           flow_ml_per_day=0.1, duration_h=1.0)
@@ -323,10 +323,45 @@ def test_plot_without_matplotlib_names_the_extra(monkeypatch, tmp_path):
 
 
 def test_import_is_light():
-    code = ("import json, sys\nimport neuraxis.pump.spread, neuraxis.pump.spread_plot\n"
+    code = ("import json, sys\nimport neuraxis.pump.spread, neuraxis.viz.pump_spread\n"
             "print(json.dumps({m: m in sys.modules for m in ['matplotlib', 'scipy']}))\n")
     env = dict(os.environ, PYTHONPATH=str(SRC))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, timeout=60, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {"matplotlib": False,
                                                                "scipy": False}
+
+
+def test_plot_uses_the_object_api_without_pyplot(tmp_path):
+    """The figure is drawn on a matplotlib Figure; pyplot (global state) is never loaded."""
+    pytest.importorskip("matplotlib")
+    code = ("import json, sys\nfrom neuraxis.pump.spread import simulate_spread\n"
+            "from neuraxis.viz.pump_spread import plot_spread\n"
+            "res = simulate_spread(drug='morphine', tip_level='T10', dose_mg_per_day=1.0,\n"
+            "                      flow_ml_per_day=0.1, duration_h=1.0)\n"
+            f"out = plot_spread(res, {str(tmp_path / 'p.png')!r})\n"
+            "print(json.dumps({'pyplot': 'matplotlib.pyplot' in sys.modules,\n"
+            "                  'png': out.read_bytes()[:4] == b'\\x89PNG'}))\n")
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=120, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"pyplot": False, "png": True}
+
+
+def test_run_and_steady_state_share_one_base_and_serialise_alike():
+    from neuraxis.pump.spread import SpreadProfile, SpreadResult, SteadySpread
+
+    assert issubclass(SpreadResult, SpreadProfile) and issubclass(SteadySpread, SpreadProfile)
+    run = simulate_spread(**UNIFORM, duration_h=2.0)
+    steady = steady_state_spread(**UNIFORM)
+    d_run = json.loads(json.dumps(run.to_dict()))
+    d_steady = json.loads(json.dumps(steady.to_dict()))
+    shared = ("drug", "tip_level", "tip_mm", "dose_mg_per_day", "flow_ml_per_day",
+              "d_eff_m2_per_s", "half_life_h", "grid_mm", "decay_length_mm")
+    assert {k: d_run[k] for k in shared} == {k: d_steady[k] for k in shared}
+    assert set(d_steady["level_concentration_ug_per_ml"]) == set(LEVELS)
+    # steady mass balance in rates: dose = cleared + outflow (no outflow without flow)
+    assert d_steady["cleared_mg_per_day"] + d_steady["outflow_mg_per_day"] == \
+        pytest.approx(UNIFORM["dose_mg_per_day"], rel=1e-9)
+    assert steady.fraction_within(50.0) == pytest.approx(1.0)
+    assert 0.0 < steady.fraction_within(1.0) < run.fraction_within(50.0)

@@ -234,7 +234,7 @@ def pump_spread(
     from neuraxis._validate import check_range
     from neuraxis.pump import load_prescription, plan_prescription
     from neuraxis.pump.spread import simulate_spread
-    from neuraxis.pump.spread_plot import plot_spread
+    from neuraxis.viz.pump_spread import plot_spread
 
     hours = float(check_range("--hours", hours, 0.5, 720.0, "h"))
     if out.suffix.lower() != ".png":
@@ -251,7 +251,7 @@ def pump_spread(
         plot_spread(res, path)
         results.append((res, path))
     if json_out:
-        _echo_json({"drugs": [{**r.summary(), "figure": str(p)} for r, p in results]})
+        _echo_json({"drugs": [{**r.to_dict(), "figure": str(p)} for r, p in results]})
         return
     table = Table(title=f"Spread in the spinal CSF after {hours:g} h, tip at "
                         f"{rx.catheter.tip_level} ({plan.daily_volume_ml:.4g} mL/day)")
@@ -259,7 +259,7 @@ def pump_spread(
                 "to 10 % of peak, rostral (cm)", "caudal (cm)", "figure"):
         table.add_column(col, justify="left" if col in ("drug", "figure") else "right")
     for res, path in results:
-        s = res.summary()
+        s = res.to_dict()
         table.add_row(res.drug, f"{res.dose_mg_per_day:.4g}", f"{s['half_life_h']:.3g}",
                       f"{s['peak_ug_per_ml']:.4g}", f"{s['half_width_rostral_cm']:.2f}",
                       f"{s['half_width_caudal_cm']:.2f}", str(path))

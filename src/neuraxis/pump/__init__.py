@@ -2,9 +2,9 @@
 
 Public API
 ----------
-load_prescription, prescription_from_dict, Prescription : read and validate a
-    prescription (pump, catheter and tip level, mixture, basal schedule, boluses,
-    titration, previous prescription, procedure); format in ``docs/pump.md``.
+load_prescription, prescription_from_dict (``pump.io``), Prescription : read and
+    validate a prescription (pump, catheter and tip level, mixture, basal schedule,
+    boluses, titration, previous prescription, procedure); format in ``docs/pump.md``.
 plan_prescription, PumpPlan : daily volume and doses, days to the low-reservoir alarm
     (nominal, all boluses, worst case), refill date and volume, refill calendar;
     refuses a prescription with an unresolved refusal.
@@ -18,10 +18,16 @@ load_drug, load_pump, load_catheter, drug_names, pump_names, catheter_names : th
     data tables ``drugs.yaml`` and ``pumps.yaml`` (every value with its source).
 simulate_spread, steady_state_spread, SpreadResult, SteadySpread : drug spread in the
     spinal CSF from the catheter tip (1D advection-dispersion-clearance; data in
-    ``csf_transport.yaml``; ``docs/pump_spread.md``). Plot: ``pump.spread_plot``.
+    ``csf_transport.yaml``; ``docs/pump_spread.md``; subpackage ``pump.spread``).
+    Figure: :func:`neuraxis.viz.pump_spread.plot_spread`.
+
+Imports flow one way: tables -> prescription (dataclasses) -> findings, dosing,
+changes -> checks -> plan; ``io`` reads the file and builds the prescription. No
+submodule imports this package's ``__init__``.
 
 Drug amounts are in mg throughout (ug-dosed drugs too; keys say ``_mg``), volumes in
-mL, rates in mL/day. Importing this package loads NumPy and PyYAML only.
+mL, rates in mL/day. Importing this package loads NumPy only (PyYAML, SciPy and
+matplotlib load when used).
 """
 
 from neuraxis.pump.changes import (

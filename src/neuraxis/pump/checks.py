@@ -4,8 +4,8 @@ Refusals (``severity='refuse'``) stop the plan unless the prescription carries a
 override for that check with a written reason; the override is recorded in the
 plan's output. Device limits (:data:`~neuraxis.pump.findings.NON_OVERRIDABLE`: flow
 below the pump's minimum, an MRI the pump does not allow) cannot be overridden.
-Warnings never stop the plan. Every limit comes from ``drugs.yaml`` / ``pumps.yaml`` with its source;
-unverified ones say so.
+Warnings never stop the plan. Every limit comes from ``drugs.yaml`` / ``pumps.yaml``
+with its source; unverified ones say so.
 
 Refusing checks (overridable with a reason):
 

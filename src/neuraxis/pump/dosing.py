@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from neuraxis.pump.changes import (
     ConcentrationChange,
@@ -106,6 +107,11 @@ class Stability:
     source: str
     unknown: tuple[str, ...]
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON output."""
+        return {"stability_days": self.days, "source": self.source,
+                "unknown": list(self.unknown)}
+
 
 def stability(rx: Prescription, *, first_fill: bool) -> Stability:
     """Stability limit of the mixture in the pump (days), from the drug table.
@@ -170,6 +176,13 @@ class MixtureChange:
     intended_mg_per_day: dict[str, float]
     window_mg_per_day: dict[str, float]
     bridge: ConcentrationChange | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON output (the bridge as :meth:`ConcentrationChange.to_dict`)."""
+        return {"dead_space_ml": self.dead_space_ml, "window_days": self.window_days,
+                "intended_mg_per_day": dict(self.intended_mg_per_day),
+                "window_mg_per_day": dict(self.window_mg_per_day),
+                "bridge": None if self.bridge is None else self.bridge.to_dict()}
 
     def changed_drugs(self) -> tuple[str, ...]:
         """Drugs whose dose during the window differs from the intended dose."""

@@ -98,6 +98,12 @@ class Review:
     warnings: tuple[Finding, ...]
     overrides: tuple[AppliedOverride, ...]
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON output: refusals, warnings, overrides applied."""
+        return {"refusals": [f.to_dict() for f in self.refusals],
+                "warnings": [f.to_dict() for f in self.warnings],
+                "overrides": [o.to_dict() for o in self.overrides]}
+
     def raise_if_refused(self) -> None:
         """Raise :class:`PrescriptionRefusedError` if any refusal is left."""
         if self.refusals:

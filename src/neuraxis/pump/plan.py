@@ -225,12 +225,7 @@ class PumpPlan:
             "extra_volume_at_fill_ml": self.extra_volume_at_fill_ml,
             "valve_interval_min": self.valve_interval_min,
             "concentration_change": None if change is None else {
-                "dead_space_ml": change.dead_space_ml,
-                "window_days": change.window_days,
-                "intended_mg_per_day": change.intended_mg_per_day,
-                "window_mg_per_day": change.window_mg_per_day,
-                "bridge_bolus": rx.procedure.bridge_bolus is True,
-                "bridge": None if change.bridge is None else change.bridge.to_dict()},
+                **change.to_dict(), "bridge_bolus": rx.procedure.bridge_bolus is True},
             "priming_bolus": None if self.priming is None else self.priming.to_dict(),
             "calendar": [e.to_dict() for e in self.calendar],
             "warnings": [w.to_dict() for w in self.warnings],

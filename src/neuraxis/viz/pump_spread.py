@@ -1,16 +1,20 @@
 """Figure of an intrathecal spread run: profiles along the canal and a level x time map.
 
-matplotlib is optional (extra ``plot``) and imported inside :func:`plot_spread`.
+matplotlib is optional (extra ``plot``) and imported inside :func:`plot_spread`, which
+draws with the object API (:class:`matplotlib.figure.Figure`, no pyplot state).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from neuraxis._soft_import import soft_import
-from neuraxis.pump.spread import SpreadResult
+
+if TYPE_CHECKING:
+    from neuraxis.pump.spread import SpreadResult
 
 _N_PROFILES = 5
 
@@ -24,7 +28,7 @@ def _profile_times(times_h: np.ndarray, n: int = _N_PROFILES) -> list[int]:
 
 def plot_spread(result: SpreadResult, path: str | Path, *, window_cm: float | None = None,
                 dpi: int = 120) -> Path:
-    """Write a PNG of a :func:`~neuraxis.pump.spread.simulate_spread` result.
+    """Write a PNG of a :func:`~neuraxis.pump.spread.simulate_spread` result (object API).
 
     Panel (a): concentration along the canal at several times and the steady state, with
     the vertebral levels marked, the catheter tip and the 10 %-of-peak half-widths.
@@ -48,9 +52,8 @@ def plot_spread(result: SpreadResult, path: str | Path, *, window_cm: float | No
         The file written.
     """
     mpl = soft_import("matplotlib", "plot", "Plotting the drug spread")
-    mpl.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
+    from matplotlib.figure import Figure
 
     r = result
     x_cm = r.x_mm / 10.0
@@ -62,13 +65,14 @@ def plot_spread(result: SpreadResult, path: str | Path, *, window_cm: float | No
         window_cm = max(3.0 * widest, 6.0)
     lo, hi = max(tip_cm - window_cm, 0.0), min(tip_cm + window_cm, bounds_cm[-1])
 
-    fig, (ax, axm) = plt.subplots(1, 2, figsize=(12, 5.2), dpi=dpi,
-                                  gridspec_kw={"width_ratios": [1.35, 1.0]})
-    cmap = plt.get_cmap("viridis")
+    fig = Figure(figsize=(12, 5.2), dpi=dpi)
+    ax, axm = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1.0]})
+    cmap = mpl.colormaps["viridis"]
     picks = _profile_times(r.times_h)
     for j, i in enumerate(picks):
-        ax.plot(x_cm, r.concentration_ug_per_ml[i], color=cmap(0.15 + 0.7 * j / max(len(picks) - 1, 1)),
-                lw=1.6, label=f"{r.times_h[i]:.3g} h")
+        shade = cmap(0.15 + 0.7 * j / max(len(picks) - 1, 1))
+        ax.plot(x_cm, r.concentration_ug_per_ml[i], color=shade, lw=1.6,
+                label=f"{r.times_h[i]:.3g} h")
     ax.plot(x_cm, r.steady_concentration_ug_per_ml, color="k", ls="--", lw=1.0,
             label="steady state")
     peak = float(r.peak_ug_per_ml[-1])
@@ -123,5 +127,4 @@ def plot_spread(result: SpreadResult, path: str | Path, *, window_cm: float | No
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     fig.savefig(out)
-    plt.close(fig)
     return out
