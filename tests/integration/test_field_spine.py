@@ -14,12 +14,12 @@ pytest.importorskip("gmsh")
 pytest.importorskip("skfem")
 pytest.importorskip("pyamg")
 
-from typer.testing import CliRunner  # noqa: E402
+from typer.testing import CliRunner
 
-from neuraxis.anatomy import spine_anatomy  # noqa: E402
-from neuraxis.cli import app  # noqa: E402
-from neuraxis.field import build_field_basis  # noqa: E402
-from neuraxis.leads import Placement, lead_from_scenario, place_lead  # noqa: E402
+from neuraxis.anatomy import spine_anatomy
+from neuraxis.cli import app
+from neuraxis.field import build_field_basis
+from neuraxis.leads import Placement, lead_from_scenario, place_lead
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ONE_CONTACT = {"kind": "percutaneous", "diameter_mm": 1.3, "contact_length_mm": 3.0,
@@ -124,8 +124,8 @@ def test_paddle_sends_more_current_to_the_cord_than_a_cylinder(tmp_path: Path) -
 
 def test_cli_missing_extra_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Without the [fem] extra, 'field solve' says which extra to install: no traceback."""
-    import neuraxis.field.geometry as geometry
     from neuraxis._soft_import import soft_import
+    from neuraxis.field import geometry
 
     monkeypatch.setenv("NEURAXIS_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(geometry, "_gmsh", lambda: soft_import("gmsh_not_installed_x", "fem",
@@ -184,7 +184,7 @@ def test_encapsulation_sheath_is_meshed_and_placed() -> None:
     t = 0.3
     lead = lead_from_scenario(ONE_CONTACT)
 
-    def solve(anatomy, clearance_mm):  # noqa: ANN001, ANN202
+    def solve(anatomy, clearance_mm):
         placed = place_lead(lead, Placement("T9", clearance_mm=clearance_mm), anatomy)
         return build_field_basis(anatomy, placed, "coarse", cache=False)
 

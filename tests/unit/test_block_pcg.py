@@ -7,7 +7,7 @@ from scipy.sparse.linalg import spsolve
 
 pyamg = pytest.importorskip("pyamg")
 
-from neuraxis.field.block_pcg import BlockVCycle, block_cg  # noqa: E402
+from neuraxis.field.block_pcg import BlockVCycle, block_cg
 
 
 def _poisson_3d(m: int, rng: np.random.Generator) -> sp.csr_matrix:

@@ -29,6 +29,7 @@ from neuraxis.fibers import (
     fiber_table,
     in_dorsal_columns,
     max_nodes_on_path,
+    scs_fibers,
 )
 
 EPS = 1e-9
@@ -417,17 +418,29 @@ def test_fiberset_errors(dc):
 
 
 def test_fibers_modules_import_one_way():
-    """paths <- _table <- diameters <- fiberset <- samplers; none imports the package."""
+    """paths <- _table <- diameters <- fiberset <- samplers <- population; none imports the
+    package."""
     import ast
     from pathlib import Path
 
     import neuraxis.fibers as pkg
 
     folder = Path(pkg.__file__).parent
-    order = ("paths", "_table", "diameters", "fiberset", "dorsal_column", "dorsal_root")
+    order = ("paths", "_table", "diameters", "fiberset", "dorsal_column", "dorsal_root",
+             "population")
     for i, name in enumerate(order):
         mods = {n.module for n in ast.walk(ast.parse((folder / f"{name}.py").read_text()))
                 if isinstance(n, ast.ImportFrom) and n.module}
         assert "neuraxis.fibers" not in mods, name
         later = {f"neuraxis.fibers.{m}" for m in order[i + 1:]}
         assert not mods & later, f"{name} imports {mods & later}"
+
+
+def test_scs_fibers_is_dc_then_dr_near_the_centre(t9):
+    fib = scs_fibers(t9, n_dc=30, n_dr_per_root=2, seed=4, z_center_mm=20.0)
+    dc = dorsal_column_fibers(t9, 30, seed=4)
+    dr = dorsal_root_fibers(t9, n_per_root=2, seed=4, z_center_mm=20.0)
+    assert len(fib) == 30 + len(dr) and list(fib.kind[:30]) == ["dc"] * 30
+    np.testing.assert_array_equal(fib.diameter_um, np.concatenate([dc.diameter_um,
+                                                                   dr.diameter_um]))
+    np.testing.assert_array_equal(fib.paths_mm[-1], dr.paths_mm[-1])

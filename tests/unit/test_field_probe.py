@@ -7,9 +7,9 @@ import pytest
 
 skfem = pytest.importorskip("skfem")
 
-from neuraxis import NeuraxisInputError  # noqa: E402
-from neuraxis.field.basis import FieldBasis  # noqa: E402
-from neuraxis.field.probe import PointLocator, evaluate  # noqa: E402
+from neuraxis import NeuraxisInputError
+from neuraxis.field.basis import FieldBasis
+from neuraxis.field.probe import PointLocator, evaluate
 
 
 def _quadratic(x: np.ndarray) -> np.ndarray:
@@ -57,7 +57,7 @@ def test_program_is_the_superposition_and_names_are_checked() -> None:
         basis.probe(pts, program={"E1": 1.0}, contact="E1")
 
 
-def test_save_and_load_roundtrip(tmp_path) -> None:  # noqa: ANN001
+def test_save_and_load_roundtrip(tmp_path) -> None:
     basis = _tiny_basis()
     basis.save(tmp_path / "b.npz")
     again = FieldBasis.load(tmp_path / "b.npz")

@@ -281,7 +281,7 @@ def test_homogeneous_placement():
 
 
 # ------------------------------------------------------------------------ module layout
-def _imported_modules(path) -> set[str]:  # noqa: ANN001
+def _imported_modules(path) -> set[str]:
     import ast
 
     out: set[str] = set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import time
 from pathlib import Path
 from typing import Annotated
@@ -10,8 +11,13 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from neuraxis._validate import NeuraxisInputError
-from neuraxis.cli._render import _echo_json, _print_key_values, _stdout_console, user_errors
+from neuraxis._validate import NeuraxisInputError, check_option
+from neuraxis.cli._render import (
+    _echo_json,
+    _print_key_values,
+    _stdout_console,
+    user_errors,
+)
 
 field_app = typer.Typer(
     help="Volume conductor: per-contact FEM field basis (gmsh + scikit-fem + pyamg). "
@@ -25,23 +31,49 @@ ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML (anatomy, lead,
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 
-def _basis(scenario: Path, show_progress: bool):  # noqa: ANN202
-    from neuraxis.field import build_field_basis
-    from neuraxis.scenario import field_inputs, load_scenario
+def _scenario(path: Path):
+    """The validated scenario of a file (folders and binary files refused cleanly)."""
+    from neuraxis.scenario import load_scenario
 
-    anatomy, placed, mesh = field_inputs(load_scenario(scenario))
-    if not show_progress:
+    return load_scenario(path)
+
+
+def _inputs(path: Path):
+    """(anatomy, placed lead, mesh preset) of a scenario file: the one place this module
+    turns a scenario into field inputs (switch here when the scenario layer changes)."""
+    sc = _scenario(path)
+    return sc.anatomy, sc.placed, sc.mesh
+
+
+_STAGE_LABELS = {"mesh": "meshing", "assemble": "assembling", "amg": "multigrid set-up",
+                 "solve": "solving contacts"}
+
+
+def _basis(scenario: Path, show_progress: bool, inputs=None):
+    """Build or load the scenario's field basis; its stages on stderr if it is a terminal."""
+    from rich.console import Console
+
+    from neuraxis.field import build_field_basis
+
+    anatomy, placed, mesh = _inputs(scenario) if inputs is None else inputs
+    console = Console(stderr=True)
+    if not (show_progress and console.is_terminal):
         return build_field_basis(anatomy, placed, mesh)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   transient=True, console=_stdout_console())
+                   TimeElapsedColumn(), console=console, transient=True)
     tasks: dict[str, int] = {}
 
     def report(stage: str, done: int, total: int) -> None:
-        label = "meshing" if stage == "mesh" else "solving contacts"
         if stage not in tasks:
-            tasks[stage] = bar.add_task(label, total=total)
+            tasks[stage] = bar.add_task(_STAGE_LABELS.get(stage, stage), total=total)
         bar.update(tasks[stage], completed=done, total=total)
 
     with bar:
@@ -69,7 +101,10 @@ def field_solve(scenario: ScenarioArg, json_out: JsonOpt = False) -> None:
 
 
 def _read_points(path: Path) -> np.ndarray:
-    with path.open(newline="", encoding="utf-8") as fh:
+    from neuraxis.scenario import read_text_file
+
+    text = read_text_file(path, "points file")  # refuses folders and binary files
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
         need = ("x_mm", "y_mm", "z_mm")
         if reader.fieldnames is None or any(c not in reader.fieldnames for c in need):
@@ -90,17 +125,25 @@ def _read_points(path: Path) -> np.ndarray:
 
 
 def _parse_program(text: str) -> dict[str, float]:
+    """``'E4=-1,E5=1'`` -> ``{'E4': -1.0, 'E5': 1.0}`` (syntax only; a name given twice is
+    refused); the fractions are checked against the lead by ``check_fractions``."""
     out: dict[str, float] = {}
     for part in text.split(","):
         name, sep, val = part.partition("=")
+        name = name.strip()
         try:
-            out[name.strip()] = float(val)
+            value = float(val)
         except ValueError:
             sep = ""
-        if not sep:
+        if not sep or not name:
             raise NeuraxisInputError(
                 f"Invalid value for '--program'. Expected contact=fraction pairs separated by "
                 f"commas, e.g. 'E4=-1,E5=1', but got {text!r}")
+        if name in out:
+            raise NeuraxisInputError(
+                f"Invalid value for '--program': contact {name!r} is named twice in {text!r}; "
+                "give each contact once")
+        out[name] = value
     return out
 
 
@@ -116,12 +159,28 @@ def field_probe(
                                                 "'E4=-1,E5=1' (cathodes negative).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Potential (V per mA) at points, for one contact or a program."""
-    pts = _read_points(points)
+    """Potential (V per mA) at points, for one contact or a program.
+
+    A program's fractions are checked as in ``scs run`` (one cathode at least; they sum to
+    0, bipolar, or to -1, the case as anode; cathodes sum to -1).
+    """
+    from neuraxis.perception.program import check_fractions
+
     if contact is None and program is None:
         raise NeuraxisInputError("Invalid input: give --contact NAME or --program 'E1=-1,E2=1'")
-    basis = _basis(scenario, False)
+    if contact is not None and program is not None:
+        raise NeuraxisInputError(
+            "Invalid input: give either --contact or --program, not both (--contact is one "
+            "contact's unit field, --program a combination)")
     prog = _parse_program(program) if program is not None else None
+    pts = _read_points(points)
+    inputs = _inputs(scenario)
+    names = tuple(inputs[1].lead.contact_names)
+    if prog is not None:
+        prog = check_fractions(prog, names, "--program")
+    else:
+        check_option("--contact", contact, names)
+    basis = _basis(scenario, False, inputs)
     v = basis.probe(pts, program=prog, contact=contact if prog is None else None)
     recs = [{"x_mm": float(p[0]), "y_mm": float(p[1]), "z_mm": float(p[2]),
              "potential_v_per_ma": None if np.isnan(val) else float(val)}
@@ -147,9 +206,86 @@ def field_plot(
     contact: Annotated[str | None, typer.Option("--contact", help="Contact whose field is "
                                                 "shown (default: the first).")] = None,
 ) -> None:
-    """Cross-section figure of tissues, lead and potential at the contact's level (PNG)."""
+    """Cross-section figure of tissues, lead and potential at the contact's level (PNG).
+
+    The folder of --out must exist (none is created).
+    """
+    from neuraxis.field.export import check_output_file
     from neuraxis.field.plot import plot_cross_section
 
+    out = check_output_file(out, "--out file")
     basis = _basis(scenario, True)
     path = plot_cross_section(basis, out, contact=contact)
     typer.echo(f"wrote {path}")
+
+
+EXPORT_FORMATS = ("vtu",)
+
+
+def _fibers(path: Path, anatomy, placed):
+    """The scenario's fiber population (``fibers`` section; the roots centred on the
+    program's cathodes, or on the lead's contacts when the scenario has no program)."""
+    from neuraxis.fibers import scs_fibers
+
+    sc = _scenario(path)
+    centers = dict(zip(placed.lead.contact_names, placed.contact_centers_mm(), strict=True))
+    names = sc.program.cathodes if sc.program is not None else tuple(centers)
+    z_center_mm = float(np.mean([centers[c][2] for c in names]))
+    return scs_fibers(anatomy, n_dc=sc.fibers.dc, n_dr_per_root=sc.fibers.dr_per_root,
+                      seed=sc.fibers.seed, z_center_mm=z_center_mm)
+
+
+@field_app.command("export")
+@user_errors
+def field_export(
+    scenario: ScenarioArg,
+    fmt: Annotated[str, typer.Option("--format", help="File format of the field: vtu "
+                                     "(ParaView).")] = "vtu",
+    out: Annotated[Path | None, typer.Option("--out", help="Field file to write (default: "
+                                             "the scenario's name with .vtu, here).",
+                                             show_default=False)] = None,
+    fibers: Annotated[Path | None, typer.Option("--fibers", help="Also write the scenario's "
+                                                "fiber trajectories to this CSV (fiber_id, "
+                                                "kind, diameter_um, x_mm, y_mm, z_mm per "
+                                                "path point).", show_default=False)] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write the mesh, tissue labels and per-contact potentials (V per mA) for ParaView.
+
+    The basis is P2 (quadratic): the file holds the values at the mesh vertices only.
+    Cell data 'tissue_id' indexes the tissue names printed here. Folders are not created.
+    """
+    from neuraxis.field.export import (
+        check_output_file,
+        export_fibers_csv,
+        export_vtu,
+        vtu_array_name,
+    )
+
+    fmt = check_option("--format", fmt, EXPORT_FORMATS)
+    out = check_output_file(out if out is not None else Path(f"{scenario.stem}.{fmt}"),
+                            "--out file")
+    if fibers is not None:
+        fibers = check_output_file(fibers, "--fibers file")
+    inputs = _inputs(scenario)
+    fiber_set = _fibers(scenario, inputs[0], inputs[1]) if fibers is not None else None
+    basis = _basis(scenario, not json_out, inputs)
+    path = export_vtu(basis, out)
+    rec = {"vtu": str(path), "n_points": int(basis.points_mm.shape[1]),
+           "n_tets": int(basis.tets.shape[1]),
+           "point_data": [vtu_array_name(c) for c in basis.contact_names],
+           "values": "P2 solution at the mesh vertices (edge values not written)",
+           "tissue_id": dict(enumerate(basis.tissues))}
+    if fiber_set is not None:
+        rec["fibers_csv"] = str(export_fibers_csv(fiber_set, fibers))
+        rec["n_fibers"] = len(fiber_set)
+        rec["n_fiber_points"] = int(sum(len(p) for p in fiber_set.paths_mm))
+    if json_out:
+        _echo_json(rec)
+        return
+    typer.echo(f"wrote {path} ({rec['n_points']} points, {rec['n_tets']} tetrahedra; "
+               "potentials in V per mA at the vertices of the P2 solution)")
+    typer.echo("tissue_id: " + ", ".join(f"{i}={n}" for i, n in rec["tissue_id"].items()))
+    if fiber_set is not None:
+        typer.echo(f"wrote {rec['fibers_csv']} ({rec['n_fibers']} fibers, "
+                   f"{rec['n_fiber_points']} points)")

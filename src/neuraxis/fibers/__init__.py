@@ -4,6 +4,7 @@ Public API
 ----------
 dorsal_column_fibers : straight DC fibers, dense near the dorsal surface.
 dorsal_root_fibers : curved DR fibers from the root sleeve into the dorsal column.
+scs_fibers : both, as ``scs run`` evaluates them (DC then DR near the cathodes).
 FiberSet : the population (kind, diameter, side, position, segment, paths).
 compartment_points_mm : a cable's compartment centres laid along a path (mm).
 max_nodes_on_path : how many nodes of Ranvier fit on a path.
@@ -14,7 +15,7 @@ in_dorsal_columns, dorsal_column_depth_mm, dorsal_root_path_mm : the geometry.
 
 Modules (imports flow down this list; none imports the package): ``paths`` (geometry),
 ``_table`` (the data table), ``diameters`` (laws), ``fiberset`` (the container),
-``dorsal_column`` and ``dorsal_root`` (the samplers).
+``dorsal_column`` and ``dorsal_root`` (the samplers), ``population`` (both together).
 
 Data and sources: ``neuraxis/data/fibers.yaml``; see ``docs/fibers.md``.
 """
@@ -39,11 +40,12 @@ from neuraxis.fibers.paths import (
     in_dorsal_columns,
     max_nodes_on_path,
 )
+from neuraxis.fibers.population import scs_fibers
 
 __all__ = [
     "SEGMENT_NAMES", "DiameterLaw", "FiberSet", "RootPath", "arc_length_mm",
     "compartment_points_mm", "cord_segment_at", "cord_segments", "dc_depth_fraction",
     "dc_diameter_law", "dorsal_column_depth_mm", "dorsal_column_fibers",
     "dorsal_root_entries_mm", "dorsal_root_fibers", "dorsal_root_path_mm", "dr_diameter_law",
-    "fiber_table", "in_dorsal_columns", "max_nodes_on_path",
+    "fiber_table", "in_dorsal_columns", "max_nodes_on_path", "scs_fibers",
 ]

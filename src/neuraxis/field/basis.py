@@ -197,7 +197,9 @@ def build_field_basis(anatomy: SpineAnatomy | HomogeneousMedium, placed: PlacedL
         True: the default cache folder (:func:`cache_dir`); a Path: that folder;
         False: no cache.
     progress : callable, optional
-        ``progress(stage, done, total)`` with stage 'mesh' or 'solve'.
+        ``progress(stage, done, total)``, stages in this order: 'mesh' (0/1, 1/1),
+        'assemble' (0/1, 1/1), 'amg' (0/1, 1/1: the multigrid set-up), 'solve' (contacts
+        converged / contacts). Not called when the basis comes from the cache.
     """
     from neuraxis.field.fem import solve_contacts
     from neuraxis.field.geometry import build_mesh
@@ -220,8 +222,10 @@ def build_field_basis(anatomy: SpineAnatomy | HomogeneousMedium, placed: PlacedL
     m = build_mesh(list(model.shapes), model.length_mm, model.lead, model.sizes,
                    ellipsoid_radii_mm=model.ellipsoid_radii_mm)
     t_mesh = time.perf_counter() - t0
+    if progress is not None:
+        progress("mesh", 1, 1)
     solve_progress = None if progress is None else (lambda i, n: progress("solve", i, n))
-    sol = solve_contacts(m, model.sigma_xyz_s_per_m, progress=solve_progress)
+    sol = solve_contacts(m, model.sigma_xyz_s_per_m, progress=solve_progress, stage=progress)
     if progress is not None:
         progress("solve", len(m.contact_facets), len(m.contact_facets))
     info = {"inputs": inputs, "n_tets": int(m.tets.shape[1]), "n_points":

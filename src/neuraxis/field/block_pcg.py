@@ -28,7 +28,7 @@ _GROUP = 8  # columns per smoother thread (the relaxation kernel is written for 
 
 
 @njit(parallel=True, cache=True)
-def _residual(indptr, indices, data, x, b, out):  # noqa: ANN001, ANN202
+def _residual(indptr, indices, data, x, b, out):
     """out = b - A x, for an (n, k) block."""
     n, k = x.shape
     for i in prange(n):
@@ -42,7 +42,7 @@ def _residual(indptr, indices, data, x, b, out):  # noqa: ANN001, ANN202
 
 
 @njit(parallel=True, cache=True)
-def _matmul(indptr, indices, data, x, out):  # noqa: ANN001, ANN202
+def _matmul(indptr, indices, data, x, out):
     """out = A x, for an (n, k) block."""
     n, k = out.shape
     for i in prange(n):
@@ -56,7 +56,7 @@ def _matmul(indptr, indices, data, x, out):  # noqa: ANN001, ANN202
 
 
 @njit(parallel=True, cache=True)
-def _matmul_add(indptr, indices, data, x, out):  # noqa: ANN001, ANN202
+def _matmul_add(indptr, indices, data, x, out):
     """out += A x, for an (n, k) block."""
     n, k = out.shape
     for i in prange(n):
@@ -68,7 +68,7 @@ def _matmul_add(indptr, indices, data, x, out):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True, inline="always")
-def _relax_row(indptr, indices, data, inv_diag, x, b, i, t0):  # noqa: ANN001, ANN202, PLR0913
+def _relax_row(indptr, indices, data, inv_diag, x, b, i, t0):
     """Gauss-Seidel update of row i for the 8 columns t0..t0+7.
 
     Eight scalar accumulators (one SIMD register) instead of a scratch array: the
@@ -105,7 +105,7 @@ def _relax_row(indptr, indices, data, inv_diag, x, b, i, t0):  # noqa: ANN001, A
 
 
 @njit(parallel=True, cache=True)
-def _symmetric_gauss_seidel(indptr, indices, data, inv_diag, x, b):  # noqa: ANN001, ANN202
+def _symmetric_gauss_seidel(indptr, indices, data, inv_diag, x, b):
     """Forward then backward Gauss-Seidel sweep on an (n, 8 m) block.
 
     The columns are independent, so each group of 8 is swept by its own thread;
@@ -121,7 +121,7 @@ def _symmetric_gauss_seidel(indptr, indices, data, inv_diag, x, b):  # noqa: ANN
 
 
 @njit(parallel=True, cache=True)
-def _cg_update(x, r, p, q, alpha):  # noqa: ANN001, ANN202
+def _cg_update(x, r, p, q, alpha):
     """x += alpha p; r -= alpha q (alpha per column); returns the columns' |r|^2."""
     n, k = x.shape
     for i in prange(n):
@@ -136,7 +136,7 @@ def _cg_update(x, r, p, q, alpha):  # noqa: ANN001, ANN202
 
 
 @njit(parallel=True, cache=True)
-def _direction_update(p, z, beta):  # noqa: ANN001, ANN202
+def _direction_update(p, z, beta):
     """p = z + beta p (beta per column)."""
     n, k = p.shape
     for i in prange(n):
@@ -168,7 +168,7 @@ class BlockVCycle:
         symmetric smoothed-aggregation solver).
     """
 
-    def __init__(self, ml) -> None:  # noqa: ANN001
+    def __init__(self, ml) -> None:
         self.levels = []
         for lev in ml.levels[:-1]:
             a = _csr(lev.A)
@@ -201,7 +201,7 @@ class BlockVCycle:
         return x
 
 
-def _csr(m) -> sp.csr_matrix:  # noqa: ANN001
+def _csr(m) -> sp.csr_matrix:
     m = sp.csr_matrix(m)
     m.sort_indices()
     return sp.csr_matrix((m.data.astype(np.float64), m.indices.astype(np.int64),

@@ -58,7 +58,8 @@ class FemSolution:
 def solve_contacts(mesh: MeshData, sigma_xyz_s_per_m: dict[str, tuple[float, float, float]],
                    *, tol: float = 1e-8, order: int = 2,
                    progress: Callable[[int, int], None] | None = None,
-                   currents_ma: np.ndarray | None = None) -> FemSolution:
+                   currents_ma: np.ndarray | None = None,
+                   stage: Callable[[str, int, int], None] | None = None) -> FemSolution:
     """Unit-current (1 mA) solution of every contact, the others floating.
 
     Parameters
@@ -78,11 +79,17 @@ def solve_contacts(mesh: MeshData, sigma_xyz_s_per_m: dict[str, tuple[float, flo
     currents_ma : ndarray (n_solves, n_contacts), optional
         Contact currents of each solve (mA, positive into the tissue); the default,
         the identity, is the monopolar basis. Used to check superposition.
+    stage : callable, optional
+        Called as ``stage(name, done, total)`` with ``(name, 0, 1)`` when the stage
+        'assemble' (stiffness matrix) or 'amg' (multigrid set-up) starts and
+        ``(name, 1, 1)`` when it ends; the solve itself reports through ``progress``.
     """
+    stage = stage if stage is not None else (lambda name, done, total: None)
     skfem = soft_import("skfem", "fem", "The field solver")
     pyamg = soft_import("pyamg", "fem", "The field solver")
     from neuraxis.field.block_pcg import BlockVCycle, block_cg
     timings: dict[str, float] = {}
+    stage("assemble", 0, 1)
     t0 = time.perf_counter()
     m = skfem.MeshTet(np.ascontiguousarray(mesh.points_mm), np.ascontiguousarray(mesh.tets))
     elem = skfem.ElementTetP2() if order == 2 else skfem.ElementTetP1()
@@ -92,7 +99,7 @@ def solve_contacts(mesh: MeshData, sigma_xyz_s_per_m: dict[str, tuple[float, flo
     nqp = basis.X.shape[1]
 
     @skfem.BilinearForm
-    def conduction(u, v, w):  # noqa: ANN001, ANN202
+    def conduction(u, v, w):
         return (w.sx * u.grad[0] * v.grad[0] + w.sy * u.grad[1] * v.grad[1]
                 + w.sz * u.grad[2] * v.grad[2])
 
@@ -100,6 +107,7 @@ def solve_contacts(mesh: MeshData, sigma_xyz_s_per_m: dict[str, tuple[float, flo
                             sy=np.repeat(per_tet[:, 1:2], nqp, 1),
                             sz=np.repeat(per_tet[:, 2:], nqp, 1)).tocsr()
     timings["assembly"] = time.perf_counter() - t0
+    stage("assemble", 1, 1)
     n = basis.N
     facet_dofs = _facet_dof_finder(m, basis)
     ground = facet_dofs(mesh.ground_facets)
@@ -121,6 +129,7 @@ def solve_contacts(mesh: MeshData, sigma_xyz_s_per_m: dict[str, tuple[float, flo
     p = sp.csr_matrix((np.ones(keep.sum()), (np.flatnonzero(keep), col[keep])),
                       shape=(n, free.size + n_c))
     kr = (p.T @ k @ p).tocsr()
+    stage("amg", 0, 1)
     t1 = time.perf_counter()
     # Reverse Cuthill-McKee order: neighbouring unknowns close in memory. It makes
     # the memory-bound sweeps below about twice as fast and, through the
@@ -130,8 +139,11 @@ def solve_contacts(mesh: MeshData, sigma_xyz_s_per_m: dict[str, tuple[float, flo
     ml = pyamg.smoothed_aggregation_solver(kr, symmetry="hermitian", max_coarse=500)
     vcycle = BlockVCycle(ml)
     timings["amg_setup"] = time.perf_counter() - t1
+    stage("amg", 1, 1)
     cur = np.eye(n_c) if currents_ma is None else np.atleast_2d(np.asarray(currents_ma, float))
     n_s = cur.shape[0]
+    if progress is not None:
+        progress(0, n_s)
     t2 = time.perf_counter()
     b_all = np.zeros((kr.shape[0], n_s))
     b_all[free.size:] = cur.T  # mA into each contact, one column per solve
@@ -150,7 +162,7 @@ def solve_contacts(mesh: MeshData, sigma_xyz_s_per_m: dict[str, tuple[float, flo
                        iterations=tuple(int(abs(i)) for i in its))
 
 
-def _facet_dof_finder(m, basis):  # noqa: ANN001, ANN202
+def _facet_dof_finder(m, basis):
     """Map triangles (point indices) to the P1/P2 DOFs on them."""
     facets = np.sort(m.facets, axis=0)
     key = {tuple(c): i for i, c in enumerate(facets.T)}

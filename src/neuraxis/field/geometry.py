@@ -13,9 +13,8 @@ Everything here is in mm. gmsh is imported inside the functions (``[fem]`` extra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -95,7 +94,7 @@ class MeshData:
     ground_facets: np.ndarray
 
 
-def _gmsh():  # noqa: ANN202
+def _gmsh():
     return soft_import("gmsh", "fem", "Meshing the volume conductor")
 
 
@@ -133,7 +132,7 @@ def build_mesh(shapes: list[Shape2D], length_mm: float, lead: LeadGeometry,
         tissue_vols, tissue_names, names = _tissue_volumes(occ, shapes, length_mm,
                                                            ellipsoid_radii_mm)
         lead_vols, lead_names = _lead_volumes(occ, lead)
-        out, out_map = occ.fragment(tissue_vols + lead_vols, [])
+        _out, out_map = occ.fragment(tissue_vols + lead_vols, [])
         occ.synchronize()
         n_t = len(tissue_vols)
         piece_tissue: dict[int, int] = {}
@@ -195,7 +194,7 @@ def build_mesh(shapes: list[Shape2D], length_mm: float, lead: LeadGeometry,
         gmsh.finalize()
 
 
-def _tissue_volumes(occ, shapes, length_mm, ellipsoid):  # noqa: ANN001, ANN202
+def _tissue_volumes(occ, shapes, length_mm, ellipsoid):
     """Volumes, per volume (tissue index, tissue name), and the tissue names by index."""
     names_idx: dict[str, int] = {}
     for s in shapes:
@@ -206,7 +205,7 @@ def _tissue_volumes(occ, shapes, length_mm, ellipsoid):  # noqa: ANN001, ANN202
         occ.dilate([(3, tag)], 0, 0, 0, rx, ry, rz)
         return [(3, tag)], [(names_idx[shapes[0].name], shapes[0].name)], list(names_idx)
     surfs = [_surface(occ, s) for s in shapes]
-    out, out_map = occ.fragment([(2, s) for s in surfs], [])
+    _out, out_map = occ.fragment([(2, s) for s in surfs], [])
     piece_owner: dict[int, int] = {}
     for i, pieces in enumerate(out_map):
         for _, tag in pieces:
@@ -222,7 +221,7 @@ def _tissue_volumes(occ, shapes, length_mm, ellipsoid):  # noqa: ANN001, ANN202
     return new_vols, owners, list(names_idx)
 
 
-def _surface(occ, s: Shape2D) -> int:  # noqa: ANN001
+def _surface(occ, s: Shape2D) -> int:
     if s.kind == "ellipse":
         cx, cy, rx, ry = s.params
         if abs(rx - ry) < 1e-9:
@@ -242,7 +241,7 @@ def _surface(occ, s: Shape2D) -> int:  # noqa: ANN001
     raise ValueError(f"unknown shape kind {s.kind!r}")
 
 
-def _lead_volumes(occ, lead: LeadGeometry):  # noqa: ANN001, ANN202
+def _lead_volumes(occ, lead: LeadGeometry):
     vols, names = [], []
     for s in lead.solids:
         if s.kind == "cylinder":
@@ -261,12 +260,12 @@ def _lead_volumes(occ, lead: LeadGeometry):  # noqa: ANN001, ANN202
     return vols, names
 
 
-def _outer_faces(gmsh, tissue_tags, length_mm, outer: Shape2D, ellipsoid) -> list[int]:  # noqa: ANN001
+def _outer_faces(gmsh, tissue_tags, length_mm, outer: Shape2D, ellipsoid) -> list[int]:
     faces = gmsh.model.getBoundary([(3, t) for t in tissue_tags], combined=True,
                                    oriented=False)
     out = []
     for _, tag in faces:
-        xmin, ymin, zmin, xmax, ymax, zmax = gmsh.model.getBoundingBox(2, tag)
+        xmin, _ymin, zmin, xmax, _ymax, zmax = gmsh.model.getBoundingBox(2, tag)
         if ellipsoid is not None:
             # the ellipsoid's own surface: its bounding box spans the whole domain
             if xmax - xmin > ellipsoid[0]:
@@ -280,7 +279,7 @@ def _outer_faces(gmsh, tissue_tags, length_mm, outer: Shape2D, ellipsoid) -> lis
     return out
 
 
-def _size_fields(gmsh, sizes: MeshSizes, contact_faces: list[int]) -> None:  # noqa: ANN001
+def _size_fields(gmsh, sizes: MeshSizes, contact_faces: list[int]) -> None:
     f = gmsh.model.mesh.field
     fields = []
     d = f.add("Distance")
@@ -310,7 +309,7 @@ def _size_fields(gmsh, sizes: MeshSizes, contact_faces: list[int]) -> None:  # n
     f.setAsBackgroundMesh(mn)
 
 
-def _extract(gmsh, tissues: list[str], contacts: list[str]) -> MeshData:  # noqa: ANN001
+def _extract(gmsh, tissues: list[str], contacts: list[str]) -> MeshData:
     tags, coords, _ = gmsh.model.mesh.getNodes()
     order = np.argsort(tags)
     tags = tags[order]
@@ -321,7 +320,7 @@ def _extract(gmsh, tissues: list[str], contacts: list[str]) -> MeshData:  # noqa
     for idx, _name in enumerate(tissues):
         try:
             ents = gmsh.model.getEntitiesForPhysicalGroup(3, idx + 1)
-        except Exception:  # noqa: BLE001 - an empty group
+        except Exception:  # noqa: BLE001, S112 - an empty group
             continue
         for e in ents:
             types, _, nodes = gmsh.model.mesh.getElements(3, e)
