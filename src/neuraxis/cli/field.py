@@ -271,7 +271,7 @@ def field_export(
     fiber_set = _fibers(scenario, inputs[0], inputs[1]) if fibers is not None else None
     basis = _basis(scenario, not json_out, inputs)
     path = export_vtu(basis, out)
-    rec = {"vtu": str(path), "n_points": int(basis.points_mm.shape[1]),
+    rec = {"vtu": str(path), "key": basis.key, "n_points": int(basis.points_mm.shape[1]),
            "n_tets": int(basis.tets.shape[1]),
            "point_data": [vtu_array_name(c) for c in basis.contact_names],
            "values": "P2 solution at the mesh vertices (edge values not written)",
