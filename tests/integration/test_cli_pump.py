@@ -202,3 +202,133 @@ def test_spread_mixture_gets_one_figure_per_drug_and_bad_options(tmp_path):
     _input_error(runner.invoke(app, ["pump", "spread", ex, "--hours", "0"]), "--hours")
     _input_error(runner.invoke(app, ["pump", "spread", ex, "--out", str(tmp_path / "a.pdf")]),
                  ".png")
+
+
+# ----------------------------------------------------------------- defects a new user hit
+
+def test_folder_or_binary_file_as_prescription(tmp_path):
+    for command in ("plan", "spread"):
+        _input_error(runner.invoke(app, ["pump", command, str(tmp_path)]),
+                     "Invalid prescription file", "is a folder")
+    png = tmp_path / "scan.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
+    _input_error(runner.invoke(app, ["pump", "plan", str(png)]), "scan.png", "not a text file")
+    _input_error(runner.invoke(app, ["pump", "plan", str(png), "--json"]), "not a text file")
+
+
+@pytest.mark.parametrize(("date", "why"), [("2025-13-45", "month must be in 1..12"),
+                                           ("2025-02-30", "day is out of range for month")])
+def test_impossible_date_names_the_field_and_the_format(tmp_path, date, why):
+    path = tmp_path / "rx.yaml"
+    path.write_text(MORPHINE.read_text().replace("fill_date: 2025-03-03", f"fill_date: {date}"))
+    _input_error(runner.invoke(app, ["pump", "plan", str(path)]),
+                 "'pump.fill_date'", "YYYY-MM-DD", f"'{date}'", why)
+
+
+def test_implant_after_fill_is_refused_with_both_dates(tmp_path):
+    path = _write(tmp_path, _set("pump.implant_date", "2025-04-01"))
+    _input_error(runner.invoke(app, ["pump", "plan", str(path)]),
+                 "'pump.implant_date'", "2025-04-01", "2025-03-03")
+
+
+def _no_computing(monkeypatch):
+    """Make reading, planning and simulating fail loudly: a refusal must come first."""
+    import neuraxis.pump
+    import neuraxis.pump.spread
+
+    def boom(*args, **kwargs):
+        raise AssertionError("computed before the output path was checked")
+
+    for name in ("load_prescription", "plan_prescription"):
+        monkeypatch.setattr(neuraxis.pump, name, boom)
+    monkeypatch.setattr(neuraxis.pump.spread, "simulate_spread", boom)
+
+
+def test_output_paths_are_refused_before_computing(tmp_path, monkeypatch):
+    _no_computing(monkeypatch)
+    missing = tmp_path / "no_such_folder"
+    for args, fragments in [
+        (["plan", str(MORPHINE), "--ics", str(tmp_path)], ["'--ics'", "is a folder"]),
+        (["plan", str(MORPHINE), "--ics", str(missing / "r.ics")],
+         ["'--ics'", "no_such_folder", "does not exist"]),
+        (["spread", str(MORPHINE), "--out", str(missing / "s.png")],
+         ["'--out'", "no_such_folder", "does not exist"]),
+        (["spread", str(MORPHINE), "--out", str(tmp_path / "s.pdf")], ["'--out'", ".png"]),
+    ]:
+        for extra in ([], ["--json"]):
+            _input_error(runner.invoke(app, ["pump", *args, *extra]), *fragments)
+    folder_png = tmp_path / "figure.png"
+    folder_png.mkdir()
+    _input_error(runner.invoke(app, ["pump", "spread", str(MORPHINE), "--out", str(folder_png)]),
+                 "'--out'", "is a folder")
+    assert not missing.exists()
+
+
+def test_spread_progress_on_a_terminal_only_without_json(tmp_path, monkeypatch):
+    """The spread shows a progress bar (rich, stderr, terminal only) fed by the solver;
+    --json asks for none."""
+    pytest.importorskip("matplotlib")
+    import contextlib
+
+    import neuraxis.cli.pump as cli_pump
+
+    seen = []
+
+    @contextlib.contextmanager
+    def recorder(enabled, total, label="thresholds"):
+        calls = []
+        seen.append((enabled, label, calls))
+        yield lambda done, n: calls.append((done, n))
+
+    monkeypatch.setattr(cli_pump, "_progress_bar", recorder)
+    for extra in ([], ["--json"]):
+        res = runner.invoke(app, ["pump", "spread", str(MORPHINE), "--hours", "1",
+                                  "--out", str(tmp_path / "p.png"), *extra])
+        assert res.exit_code == 0, res.output
+    assert [(enabled, label) for enabled, label, _ in seen] == [
+        (True, "spread of morphine, 1 h"), (False, "spread of morphine, 1 h")]
+    for _, _, calls in seen:
+        assert calls and calls[-1][0] == calls[-1][1] == 60  # 1 h at 60 s steps
+
+
+def test_progress_bar_stays_off_the_output_when_not_a_terminal(tmp_path):
+    pytest.importorskip("matplotlib")
+    res = runner.invoke(app, ["pump", "spread", str(MORPHINE), "--hours", "1",
+                              "--out", str(tmp_path / "p.png"), "--json"])
+    assert res.exit_code == 0 and res.stderr == ""
+    json.loads(res.stdout)
+
+
+# ----------------------------------------------------------------- catalogues
+
+@pytest.mark.parametrize(("command", "names"), [("drugs", "drug_names"), ("pumps", "pump_names"),
+                                                ("catheters", "catheter_names")])
+def test_catalogue_commands_list_every_entry_with_units_and_sources(command, names):
+    from neuraxis.pump import tables
+
+    keys = getattr(tables, names)()
+    out = json.loads(runner.invoke(app, ["pump", command, "--json"]).stdout)[command]
+    assert [r["key"] for r in out] == list(keys)
+    for rec in out:
+        assert rec["name"] and rec["values"]
+        for key, entry in rec["values"].items():
+            assert set(entry) == {"value", "unit", "source", "verified"}, key
+            assert entry["source"], key
+    table = runner.invoke(app, ["pump", command])
+    assert table.exit_code == 0 and table.stderr == ""
+    for rec in out:
+        assert rec["name"] in table.stdout and rec["key"] in table.stdout
+    help_ = runner.invoke(app, ["pump", "--help"]).stdout
+    assert command in help_
+
+
+def test_catalogue_tables_show_values_in_display_units_with_sources():
+    drugs = runner.invoke(app, ["pump", "drugs"]).stdout
+    assert "19.2 ug/day" in drugs  # ziconotide PACC maximum, stored as 0.0192 mg
+    assert "10, 25 mg/mL" in drugs  # morphine vial strengths (a list, not a range)
+    assert "0.1-0.5 mg/day" in drugs  # morphine starting dose range
+    assert "PACC 2017" in drugs and "[unverified]" in drugs
+    pumps = runner.invoke(app, ["pump", "pumps"]).stdout
+    assert "0.048 mL/day" in pumps and "Medtronic SynchroMed II 8637-40" in pumps
+    cats = runner.invoke(app, ["pump", "catheters"]).stdout
+    assert "0.53 mm" in cats and "0.002206 mL/cm" in cats

@@ -100,6 +100,14 @@ def test_rate_and_flex_schedule():
     ({"pump__fill_volume_ml": 45}, r"'pump.fill_volume_ml'. Allowed range is \(2, 40\] mL"),
     ({"pump__fill_volume_ml": 2}, r"'pump.fill_volume_ml'. Allowed range is \(2, 40\] mL"),
     ({"pump__fill_date": "03/03/2025"}, r"'pump.fill_date'. Expected an ISO date"),
+    ({"pump__fill_date": "2025-02-30"}, (r"'pump.fill_date'. Expected an ISO date YYYY-MM-DD, "
+                                        r"but got '2025-02-30' \(day is out of range")),
+    ({"pump__fill_date": "2025-13-45"}, (r"'pump.fill_date'. Expected an ISO date YYYY-MM-DD, "
+                                        r"but got '2025-13-45' \(month must be in 1..12")),
+    ({"pump__implant_date": "2025-06-01"}, (r"'pump.implant_date'.*\(2025-06-01\) after it is "
+                                           r"filled \(pump.fill_date 2025-03-03\)")),
+    ({"pump__implant_date": "2024-01-10", "pump__eri_date": "2023-12-01"},
+     r"'pump.eri_date'.*\(2023-12-01\) cannot come before the implant.*2024-01-10"),
     ({"pump__fill_date": _DELETE}, r"Invalid 'pump': missing 'fill_date'"),
     ({"pump__flow_rate_ml_per_day": 0.5}, "only a constant-flow pump has a fixed rate"),
     ({"catheter__length_cm": 0}, r"'catheter.length_cm'. Allowed range is \[1, 150\] cm"),
@@ -252,6 +260,39 @@ def test_yaml_file_times_stay_text_and_errors_name_the_line(tmp_path):
         load_prescription(path)
     with pytest.raises(FileNotFoundError, match="not found"):
         load_prescription(tmp_path / "missing.yaml")
+
+
+def test_implant_on_the_fill_date_is_accepted():
+    rx = prescription_from_dict(base(pump__implant_date="2025-03-03"))
+    assert rx.pump.implant_date == rx.pump.fill_date == dt.date(2025, 3, 3)
+
+
+@pytest.mark.parametrize(("text", "pattern"), [
+    ("2025-02-30", r"'pump.fill_date'.*YYYY-MM-DD.*'2025-02-30' \(day is out of range"),
+    ("2025-13-45", r"'pump.fill_date'.*YYYY-MM-DD.*'2025-13-45' \(month must be in 1..12"),
+])
+def test_impossible_unquoted_yaml_date_names_the_field(tmp_path, text, pattern):
+    """PyYAML itself fails on an impossible date without naming the field; the loader keeps
+    it as text so that the field check reports it."""
+    source = (EXAMPLES / "pump_morphine_40ml.yaml").read_text(encoding="utf-8")
+    assert "fill_date: 2025-03-03\n" in source
+    path = tmp_path / "rx.yaml"
+    path.write_text(source.replace("fill_date: 2025-03-03\n", f"fill_date: {text}\n"))
+    with pytest.raises(NeuraxisInputError, match=pattern):
+        load_prescription(path)
+
+
+def test_folder_and_binary_files_are_refused(tmp_path):
+    with pytest.raises(NeuraxisInputError, match="is a folder"):
+        load_prescription(tmp_path)
+    png = tmp_path / "scan.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(NeuraxisInputError, match=r"'.*scan.png': not a text file"):
+        load_prescription(png)
+    nul = tmp_path / "data.bin"
+    nul.write_bytes(b"PNG\x00\x01\x02")  # valid UTF-8, yet binary
+    with pytest.raises(NeuraxisInputError, match=r"'.*data.bin': not a text file"):
+        load_prescription(nul)
 
 
 @pytest.mark.parametrize("name", ["pump_morphine_40ml", "pump_ziconotide_titration",

@@ -150,3 +150,33 @@ def test_import_pump_stays_light():
                          env=env, timeout=60, check=True)
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert not any(loaded.values()), loaded
+
+
+def test_every_value_key_has_a_unit_and_a_label():
+    from neuraxis.pump import tables
+
+    for key in tables._DRUG_VALUE_KEYS + tables._PUMP_VALUE_KEYS + tables._CATHETER_VALUE_KEYS:
+        label, unit = tables.value_unit(key)
+        assert label and "_" not in label, key
+        assert unit or key == "mri_precautions", key
+    assert tables.value_unit("max_concentration_mg_per_ml") == ("max concentration", "mg/mL")
+    assert tables.value_unit("max_daily_dose_mg") == ("max daily dose", "mg/day")
+    assert tables.value_unit("fever_flow_increase_percent_per_deg_c")[1] == "%/degC"
+    assert tables.value_unit("mri_max_field_t") == ("mri max field", "T")
+
+
+def test_spec_to_dict_keeps_every_value_with_its_source():
+    drug = load_drug("ziconotide").to_dict()
+    assert (drug["key"], drug["display_unit"], drug["indication"]) == ("ziconotide", "ug", "pain")
+    raw = read_table("drugs.yaml")["drugs"]["ziconotide"]
+    assert set(drug["values"]) == set(raw) - {"name", "drug_class", "indication", "display_unit"}
+    dose = drug["values"]["max_daily_dose_mg"]
+    assert (dose["value"], dose["unit"]) == (0.0192, "mg/day")  # stored in mg
+    assert dose["source"] == raw["max_daily_dose_mg"]["source"] and dose["verified"] is False
+    pump = load_pump("synchromed_ii_40ml").to_dict()
+    assert (pump["kind"], pump["supports_flex"]) == ("programmable", True)
+    assert pump["values"]["min_flow_ml_per_day"]["unit"] == "mL/day"
+    cat = load_catheter("generic_0p53mm").to_dict()
+    assert cat["values"]["volume_ml_per_cm"]["value"] == pytest.approx(3.14159265 * 0.0265**2)
+    assert cat["values"]["volume_ml_per_cm"]["unit"] == "mL/cm"
+    json.dumps([drug, pump, cat])

@@ -1,7 +1,9 @@
-"""``neuraxis pump``: plan the refills of an intrathecal pump prescription, with its checks."""
+"""``neuraxis pump``: plan the refills of an intrathecal pump prescription, with its checks;
+simulate the drug's spread in the CSF; list the drug, pump and catheter catalogues."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from neuraxis._validate import NeuraxisInputError, check_int
-from neuraxis.cli._render import _echo_json, _stdout_console, user_errors
+from neuraxis.cli._render import _echo_json, _progress_bar, _stdout_console, user_errors
 
 pump_app = typer.Typer(
     help="Intrathecal drug delivery: pump prescriptions, refill planning, safety checks "
@@ -24,6 +26,28 @@ PrescriptionArg = Annotated[Path, typer.Argument(
     show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout "
                                        "instead of tables.")]
+
+
+def _check_output(option: str, path: Path, suffix: str | None = None) -> Path:
+    """Refuse an output file that cannot be written, before anything is computed.
+
+    A folder, a file in a folder that does not exist or cannot be written, or (when
+    ``suffix`` is given) another extension is an input error naming the option.
+    """
+    if suffix is not None and path.suffix.lower() != suffix:
+        raise NeuraxisInputError(f"Invalid value for '{option}': '{path}' must end in {suffix}")
+    if path.is_dir():
+        raise NeuraxisInputError(f"Invalid value for '{option}': '{path}' is a folder; give "
+                                 f"a file name in it, e.g. '{path / ('out' + (suffix or ''))}'")
+    parent = path.parent
+    if not parent.is_dir():
+        what = "is not a folder" if parent.exists() else "does not exist"
+        raise NeuraxisInputError(f"Invalid value for '{option}': the folder '{parent}' of "
+                                 f"'{path}' {what}; create it first or choose another path")
+    if not os.access(parent, os.W_OK):
+        raise NeuraxisInputError(f"Invalid value for '{option}': cannot write in the folder "
+                                 f"'{parent}' (permission denied)")
+    return path
 
 
 def _days(days: float) -> str:
@@ -174,7 +198,8 @@ def pump_plan(
     prescription: PrescriptionArg,
     json_out: JsonOpt = False,
     ics: Annotated[Path | None, typer.Option(
-        "--ics", help="Also write the refill calendar to this iCalendar (.ics) file.",
+        "--ics", help="Also write the refill calendar to this iCalendar (.ics) file (its "
+                      "folder must exist).",
         show_default=False)] = None,
     horizon_days: Annotated[int | None, typer.Option(
         "--horizon-days", help="Days of refill calendar (1-3650; default: refill."
@@ -193,13 +218,15 @@ def pump_plan(
 
     from neuraxis.pump import load_prescription, plan_prescription, refill_calendar_ics
 
+    if ics is not None:
+        _check_output("--ics", ics)
+    if horizon_days is not None:
+        check_int("--horizon-days", horizon_days, 1, 3650)
     rx = load_prescription(prescription)
     if horizon_days is not None:
-        rx = replace(rx, horizon_days=check_int("--horizon-days", horizon_days, 1, 3650))
+        rx = replace(rx, horizon_days=horizon_days)
     plan = plan_prescription(rx)
     if ics is not None:
-        if ics.is_dir():
-            raise NeuraxisInputError(f"Invalid value for '--ics': '{ics}' is a folder")
         try:
             ics.write_text(refill_calendar_ics(plan), encoding="utf-8", newline="")
         except OSError as exc:
@@ -219,7 +246,8 @@ def pump_plan(
 def pump_spread(
     prescription: PrescriptionArg,
     out: Annotated[Path, typer.Option(
-        "--out", help="PNG to write (one per drug of a mixture: NAME_drug.png).")
+        "--out", help="PNG to write (one per drug of a mixture: NAME_drug.png); its folder "
+                      "must exist.")
     ] = Path("spread.png"),
     hours: Annotated[float, typer.Option(
         "--hours", help="Hours of infusion to simulate (0.5-720).")] = 24.0,
@@ -230,6 +258,7 @@ def pump_spread(
 
     The prescription's basal dose of each drug and its daily volume drive a 1D
     advection-dispersion-clearance model of the spinal CSF (docs/pump_spread.md).
+    A progress bar shows on a terminal (stderr; not with --json).
     """
     from neuraxis._validate import check_range
     from neuraxis.pump import load_prescription, plan_prescription
@@ -237,19 +266,21 @@ def pump_spread(
     from neuraxis.viz.pump_spread import plot_spread
 
     hours = float(check_range("--hours", hours, 0.5, 720.0, "h"))
-    if out.suffix.lower() != ".png":
-        raise NeuraxisInputError(f"Invalid value for '--out': '{out}' must end in .png")
+    _check_output("--out", out, ".png")
     rx = load_prescription(prescription)
     plan = plan_prescription(rx)
     drugs = [c.drug for c in rx.mixture]
+    paths = {d: out if len(drugs) == 1 else
+             _check_output("--out", out.with_name(f"{out.stem}_{d}{out.suffix}"), ".png")
+             for d in drugs}
     results = []
     for drug in drugs:
-        res = simulate_spread(tip_level=rx.catheter.tip_level, drug=drug, duration_h=hours,
-                              dose_mg_per_day=plan.dose_per_drug_mg_per_day[drug],
-                              flow_ml_per_day=plan.daily_volume_ml)
-        path = out if len(drugs) == 1 else out.with_name(f"{out.stem}_{drug}{out.suffix}")
-        plot_spread(res, path)
-        results.append((res, path))
+        with _progress_bar(not json_out, 1, f"spread of {drug}, {hours:g} h") as progress:
+            res = simulate_spread(tip_level=rx.catheter.tip_level, drug=drug, duration_h=hours,
+                                  dose_mg_per_day=plan.dose_per_drug_mg_per_day[drug],
+                                  flow_ml_per_day=plan.daily_volume_ml, progress=progress)
+        plot_spread(res, paths[drug])
+        results.append((res, paths[drug]))
     if json_out:
         _echo_json({"drugs": [{**r.to_dict(), "figure": str(p)} for r, p in results]})
         return
@@ -267,3 +298,98 @@ def pump_spread(
     for res, _ in results:
         for note in res.notes:
             _stdout_console().print(Text(f"Note ({res.drug}): {note}", style="dim"))
+
+
+# --------------------------------------------------------------------------- catalogues
+
+def _num(x: float) -> str:
+    """4 significant digits, without exponents for large numbers (10000, not 1e+04)."""
+    text = f"{x:.4g}"
+    return f"{x:.0f}" if "e+" in text else text
+
+
+def _catalogue_value(key: str, value: Any, unit: str, display_unit: str = "mg") -> str:
+    """A table value with its unit; drug amounts (stored in mg) in the drug's display unit.
+
+    ``[low, high]`` is a range for keys that say so (``*_range_*``, battery life), a
+    list otherwise (vial strengths).
+    """
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return value
+    scale = 1.0
+    if unit.startswith("mg") and display_unit == "ug":
+        scale, unit = 1000.0, "ug" + unit[2:]
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_num(float(v) * scale)}" for k, v in value.items()) + f" {unit}"
+    if isinstance(value, list):
+        nums = [_num(float(v) * scale) for v in value]
+        is_range = len(nums) == 2 and ("_range" in key or key == "battery_life_years")
+        return f"{'-'.join(nums) if is_range else ', '.join(nums)} {unit}".strip()
+    return f"{_num(float(value) * scale)} {unit}".strip()
+
+
+def _catalogue(kind: str, specs: list[Any], json_out: bool) -> None:
+    """Print a catalogue (drugs, pumps, catheters) as a rich table or JSON."""
+    from neuraxis.pump.tables import value_unit
+
+    records = [s.to_dict() for s in specs]
+    if json_out:
+        _echo_json({kind: records})
+        return
+    table = Table(title=f"Intrathecal {kind} (neuraxis/data/"
+                        f"{'drugs' if kind == 'drugs' else 'pumps'}.yaml)", show_lines=False)
+    table.add_column(kind[:-1], style="cyan", overflow="fold")
+    table.add_column("property")
+    table.add_column("value", justify="right", overflow="fold")
+    table.add_column("source", overflow="fold", ratio=1)
+    for rec in records:
+        attrs = [f"{k.replace('_', ' ')}: {str(v).lower() if isinstance(v, bool) else v}"
+                 for k, v in rec.items() if k not in ("key", "name", "values")]
+        head = f"{rec['name']}\n[dim]{rec['key']}" + ("".join(f"\n{a}" for a in attrs)) + "[/]"
+        for i, (key, entry) in enumerate(rec["values"].items()):
+            label = value_unit(key)[0] if key != "volume_ml_per_cm" else "volume per cm"
+            source = entry["source"] + ("" if entry["verified"] else " [unverified]")
+            table.add_row(head if i == 0 else "", label,
+                          _catalogue_value(key, entry["value"], entry["unit"],
+                                           rec.get("display_unit", "mg")),
+                          Text(source, style="" if entry["verified"] else "yellow"))
+        table.add_section()
+    _stdout_console().print(table)
+
+
+@pump_app.command("drugs")
+@user_errors
+def pump_drugs(json_out: JsonOpt = False) -> None:
+    """List the intrathecal drugs: strengths, consensus doses and limits, titration,
+    stability, each with its source ([unverified] where not confirmed).
+
+    Doses are shown in each drug's display unit (ug for ziconotide and clonidine-like
+    drugs dosed in micrograms); --json gives the stored values in mg.
+    """
+    from neuraxis.pump.tables import drug_names, load_drug
+
+    _catalogue("drugs", [load_drug(d) for d in drug_names()], json_out)
+
+
+@pump_app.command("pumps")
+@user_errors
+def pump_pumps(json_out: JsonOpt = False) -> None:
+    """List the pump models: kind, reservoir, alarm volume, minimum flow, tolerance,
+    tubing, battery and MRI limits, each with its source."""
+    from neuraxis.pump.tables import load_pump, pump_names
+
+    _catalogue("pumps", [load_pump(p) for p in pump_names()], json_out)
+
+
+@pump_app.command("catheters")
+@user_errors
+def pump_catheters(json_out: JsonOpt = False) -> None:
+    """List the catheter models: inner diameter and the internal volume per cm it gives
+    (used for the dead space and the priming bolus), each with its source."""
+    from neuraxis.pump.tables import catheter_names, load_catheter
+
+    _catalogue("catheters", [load_catheter(c) for c in catheter_names()], json_out)

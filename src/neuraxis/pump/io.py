@@ -315,7 +315,10 @@ def load_prescription(path: str | Path) -> Prescription:
     if not path.exists():
         raise FileNotFoundError(f"Invalid prescription file '{path}': not found")
     try:
-        raw = yaml.load(path.read_bytes().decode("utf-8"), Loader=yaml_loader())
+        text = path.read_bytes().decode("utf-8")
+        if "\x00" in text:  # UTF-8 can hold NUL bytes; a YAML file never does
+            raise UnicodeDecodeError("utf-8", b"", 0, 0, "NUL byte")
+        raw = yaml.load(text, Loader=yaml_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -323,7 +326,8 @@ def load_prescription(path: str | Path) -> Prescription:
         raise NeuraxisInputError(f"Invalid YAML in '{path}'{where}: {problem}") from None
     except UnicodeDecodeError:
         raise NeuraxisInputError(f"Invalid prescription file '{path}': not a text file "
-                                 "(not UTF-8); give the prescription's YAML file") from None
+                                 "(binary, or not UTF-8); give the prescription's YAML "
+                                 "file") from None
     except OSError as exc:
         raise NeuraxisInputError(f"Invalid prescription file '{path}': cannot read it "
                                  f"({exc.strerror})") from None

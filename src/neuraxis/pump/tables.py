@@ -9,7 +9,7 @@ for drugs dosed in micrograms; ``display_unit`` says how to show them).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from neuraxis._validate import check_option
@@ -42,6 +42,17 @@ _PUMP_VALUE_KEYS = (
 )
 _PUMP_ATTRS = ("name", "kind", "supports_boluses", "supports_flex")
 _CATHETER_VALUE_KEYS = ("inner_diameter_mm",)
+
+# Unit of a value, read from the end of its key (longest suffix first).
+_SUFFIX_UNITS = (
+    ("_percent_per_deg_c", "%/degC"), ("_g_per_cm", "G/cm"), ("_mg_per_ml", "mg/mL"),
+    ("_mg_per_day", "mg/day"), ("_mg_per_week", "mg/day per week"),
+    ("_ml_per_day", "mL/day"), ("_per_week", "per week"), ("_percent", "%"), ("_days", "days"),
+    ("_years", "years"), ("_months", "months"), ("_ml", "mL"), ("_mm", "mm"), ("_mg", "mg"),
+    ("_t", "T"),
+)
+# Keys whose suffix alone does not say it all: a daily dose stored as '_mg'.
+_UNIT_EXCEPTIONS = {"max_daily_dose_mg": "mg/day", "caution_daily_dose_mg": "mg/day"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,18 @@ class _Spec:
         """The value of entry ``key``, or ``None`` if absent or unknown."""
         e = self.entry(key)
         return None if e is None else e.value
+
+    def to_dict(self) -> dict[str, Any]:
+        """Key, name, attributes, and each value with its unit, source and flag.
+
+        Values are as stored (drug amounts in mg); ``value: None`` means unknown.
+        """
+        attrs = {f.name: getattr(self, f.name) for f in fields(self)
+                 if f.name not in ("key", "name", "entries")}
+        return {"key": self.key, "name": self.name, **attrs,
+                "values": {k: {"value": e.value, "unit": value_unit(k)[1],
+                               "source": e.source, "verified": e.verified}
+                           for k, e in self.entries.items()}}
 
 
 @dataclass(frozen=True)
@@ -148,6 +171,35 @@ class CatheterSpec(_Spec):
         """Internal volume per cm of length, pi r^2 x 1 cm (mL/cm)."""
         radius_cm = float(self.value("inner_diameter_mm")) / 20.0
         return math.pi * radius_cm**2
+
+    def to_dict(self) -> dict[str, Any]:
+        """The values with their sources, plus the internal volume per cm from the bore."""
+        out = super().to_dict()
+        bore = self.entries["inner_diameter_mm"]
+        out["values"]["volume_ml_per_cm"] = {
+            "value": self.volume_ml_per_cm, "unit": "mL/cm",
+            "source": "computed: pi (inner_diameter_mm / 2)^2 x 1 cm", "verified": bore.verified}
+        return out
+
+
+def value_unit(key: str) -> tuple[str, str]:
+    """Label and unit of a table value from its key.
+
+    Parameters
+    ----------
+    key : str
+        A value key of ``drugs.yaml`` / ``pumps.yaml``, e.g. ``'max_concentration_mg_per_ml'``.
+
+    Returns
+    -------
+    (label, unit) : tuple of str
+        E.g. ``('max concentration', 'mg/mL')``; the unit is ``''`` for text
+        (``mri_precautions``). Drug amounts are in mg, as stored.
+    """
+    for suffix, unit in _SUFFIX_UNITS:
+        if key.endswith(suffix):
+            return key[:-len(suffix)].replace("_", " "), _UNIT_EXCEPTIONS.get(key, unit)
+    return key.replace("_", " "), ""
 
 
 def format_mass(amount_mg: float, unit: str = "mg", per: str = "") -> str:

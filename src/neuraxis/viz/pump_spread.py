@@ -92,7 +92,7 @@ def plot_spread(result: SpreadResult, path: str | Path, *, window_cm: float | No
     ax.set_xlabel("distance from the foramen magnum (cm, caudal →)")
     ax.set_ylabel("drug concentration in CSF (µg/mL)")
     top = ax.secondary_xaxis("top")
-    shown = [(c, n) for c, n in zip(centers_cm, r.level_names) if lo <= c <= hi]
+    shown = [(c, n) for c, n in zip(centers_cm, r.level_names, strict=True) if lo <= c <= hi]
     top.set_xticks([c for c, _ in shown], [n for _, n in shown], fontsize=8)
     top.set_xlabel("vertebral level", fontsize=8)
     ax.legend(title="time", fontsize=8, title_fontsize=8, loc="upper left")
