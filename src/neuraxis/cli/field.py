@@ -1,4 +1,4 @@
-"""``neuraxis field``: build/load the FEM field basis of a scenario, probe it, plot it."""
+"""``neuraxis field``: build/load the FEM field basis of a scenario, probe, plot, export it."""
 
 from __future__ import annotations
 
@@ -89,7 +89,8 @@ def field_solve(scenario: ScenarioArg, json_out: JsonOpt = False) -> None:
     info = basis.info
     rec = {"key": basis.key, "n_tets": info.get("n_tets"), "n_dofs": basis.n_dofs,
            "mesh_s": info.get("mesh_s"), "assembly_s": info.get("assembly_s"),
-           "solve_s": info.get("solve_s"), "wall_s": round(time.perf_counter() - t, 2),
+           "amg_setup_s": info.get("amg_setup_s"), "solve_s": info.get("solve_s"),
+           "wall_s": round(time.perf_counter() - t, 2),
            "impedance_kohm": {k: round(v, 4) for k, v in basis.impedance_kohm.items()}}
     if json_out:
         _echo_json(rec)
@@ -242,7 +243,7 @@ def field_export(
     fmt: Annotated[str, typer.Option("--format", help="File format of the field: vtu "
                                      "(ParaView).")] = "vtu",
     out: Annotated[Path | None, typer.Option("--out", help="Field file to write (default: "
-                                             "the scenario's name with .vtu, here).",
+                                             "the scenario file's stem + .vtu, here).",
                                              show_default=False)] = None,
     fibers: Annotated[Path | None, typer.Option("--fibers", help="Also write the scenario's "
                                                 "fiber trajectories to this CSV (fiber_id, "
