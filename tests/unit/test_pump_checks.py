@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from neuraxis._validate import NeuraxisInputError
 from neuraxis.pump import (
     PrescriptionRefusedError,
     check_prescription,
-    plan_prescription,
     prescription_from_dict,
 )
 
@@ -18,22 +15,11 @@ REASON = "Palliative care, documented tolerance; approved by the pain team 2025-
 D0 = "2025-03-03"
 
 
-def rx_dict(**top):
-    rx = {"pump": {"model": "synchromed_ii_40ml", "fill_date": D0, "fill_volume_ml": 40},
-          "catheter": {"model": "generic_0p53mm", "length_cm": 50, "tip_level": "T10"},
-          "mixture": [{"drug": "morphine", "concentration_mg_per_ml": 20}],
-          "basal": {"dose_mg_per_day": 3.0}}
-    rx = copy.deepcopy(rx)
-    rx.update(copy.deepcopy(top))
-    return rx
-
-
-def plan_of(**top):
-    return plan_prescription(prescription_from_dict(rx_dict(**top)))
-
-
-def checks_of(**top):
-    return {f.check: f for f in check_prescription(prescription_from_dict(rx_dict(**top)))}
+@pytest.fixture
+def checks_of(pump_rx_dict):
+    """``checks_of(**sections)``: the findings of the reference prescription, by check id."""
+    return lambda **top: {f.check: f for f in check_prescription(
+        prescription_from_dict(pump_rx_dict(**top)))}
 
 
 ZICONOTIDE = {"pump": {"model": "synchromed_ii_20ml", "fill_date": D0},
@@ -53,26 +39,26 @@ REFUSALS = {
     "max_concentration": (
         {"mixture": [{"drug": "morphine", "concentration_mg_per_ml": 25}]},
         (r"\[max_concentration\] Morphine 25 mg/mL is above the consensus maximum concentration "
-        r"20 mg/mL \(PACC 2017.*\[unverified\]\)")),
+         r"20 mg/mL \(PACC 2017.*\[unverified\]\)")),
     "max_daily_dose": (
         {"basal": {"dose_mg_per_day": 16}},
         (r"\[max_daily_dose\] Morphine: the largest possible daily dose, 16 mg/day \(basal\), is "
-        r"above the consensus maximum 15 mg/day \(PACC 2017")),
+         r"above the consensus maximum 15 mg/day \(PACC 2017")),
     "max_daily_dose_with_boluses": (
         {"basal": {"dose_mg_per_day": 14},
          "bolus": {"dose_mg": 0.5, "duration_min": 10, "lockout_min": 120, "max_per_day": 4}},
         (r"largest possible daily dose, 16 mg/day \(basal \+ 4 boluses\), is above the consensus "
-        r"maximum 15 mg/day")),
+         r"maximum 15 mg/day")),
     "max_daily_dose_ziconotide": (
         {**ZICONOTIDE, "mixture": [{"drug": "ziconotide", "concentration_ug_per_ml": 100}],
          "basal": {"dose_ug_per_day": 20}},
         (r"Ziconotide: the largest possible daily dose, 20 ug/day \(basal\), is above the "
-        r"consensus maximum 19.2 ug/day")),
+         r"consensus maximum 19.2 ug/day")),
     "min_flow": (
         {**ZICONOTIDE, "basal": {"dose_ug_per_day": 1.0}},
         (r"\[min_flow\] Basal rate 0.04 mL/day is below the Medtronic SynchroMed II 8637-20 "
-        r"minimum flow 0.048 mL/day \(SynchroMed II minimum flow.*At 25 ug/mL of ziconotide the "
-        r"lowest continuous dose is 1.2 ug/day: dilute the mixture or raise the dose")),
+         r"minimum flow 0.048 mL/day \(SynchroMed II minimum flow.*At 25 ug/mL of ziconotide the "
+         r"lowest continuous dose is 1.2 ug/day: dilute the mixture or raise the dose")),
     "min_flow_flex_segment": (
         {"mixture": [{"drug": "morphine", "concentration_mg_per_ml": 10}],
          "basal": {"mode": "flex", "segments": [
@@ -82,11 +68,11 @@ REFUSALS = {
     "titration_step_ziconotide": (
         {**ZICONOTIDE, "titration": {"steps": [_step("2025-03-10", dose_ug_per_day=5.4)]}},
         (r"\[titration_step\] Ziconotide: the step on 2025-03-10 from 2.4 ug to 5.4 ug/day "
-        r"\(\+3 ug/day\) is above the limit \+2.4 ug/day per step \(Prialt label")),
+         r"\(\+3 ug/day\) is above the limit \+2.4 ug/day per step \(Prialt label")),
     "titration_step_baclofen": (
         {**BACLOFEN, "titration": {"steps": [_step("2025-03-04", dose_ug_per_day=420)]}},
         (r"Baclofen: the step on 2025-03-04 raises the dose by 40 % .*above the limit \+30 % per "
-        r"step \(Baclofen label")),
+         r"step \(Baclofen label")),
     "titration_step_baclofen_cerebral": (
         {**BACLOFEN, "patient": {"spasticity_origin": "cerebral"},
          "titration": {"steps": [_step("2025-03-04", dose_ug_per_day=360)]}},
@@ -99,30 +85,30 @@ REFUSALS = {
          "titration": {"steps": [_step(f"2025-03-0{d}", dose_ug_per_day=1.2 + 0.5 * i)
                                  for i, d in enumerate((4, 5, 6, 7), start=1)]}},
         (r"\[titration_frequency\] Ziconotide: 4 dose increases within 7 days \(2025-03-04, "
-        r"2025-03-05, 2025-03-06, 2025-03-07\), more than 3 a week \(Prialt label")),
+         r"2025-03-05, 2025-03-06, 2025-03-07\), more than 3 a week \(Prialt label")),
     "titration_frequency_interval": (
         {**BACLOFEN, "previous": {"dose_ug_per_day": 280, "changed_on": D0}},
         r"Baclofen: dose changes on 2025-03-03 and 2025-03-03 are less than 1 day\(s\) apart"),
     "bridge_bolus": (
         {"previous": {"mixture": [{"drug": "morphine", "concentration_mg_per_ml": 10}]}},
         (r"\[bridge_bolus\] Concentration change without a bridge bolus: the old mixture in the "
-        r"0.37 mL dead space \(pump tubing 0.26 mL .* runs at the new rate 0.15 mL/day for 2.47 "
-        r"days, delivering morphine 1.5 mg/day instead of 3 mg/day \(50 %\), under-dose. Program "
-        r"a bridge bolus of 0.37 mL at 0.3 mL/day for 1.23 days")),
+         r"0.37 mL dead space \(pump tubing 0.26 mL .* runs at the new rate 0.15 mL/day for 2.47 "
+         r"days, delivering morphine 1.5 mg/day instead of 3 mg/day \(50 %\), under-dose. Program "
+         r"a bridge bolus of 0.37 mL at 0.3 mL/day for 1.23 days")),
     "bridge_bolus_down": (
         {"mixture": [{"drug": "morphine", "concentration_mg_per_ml": 10}],
          "previous": {"mixture": [{"drug": "morphine", "concentration_mg_per_ml": 20}]}},
         r"delivering morphine 6 mg/day instead of 3 mg/day \(200 %\), over-dose"),
     "bridge_bolus_baclofen": (
         {**BACLOFEN, "previous": {"mixture": [{"drug": "baclofen",
-                                                "concentration_ug_per_ml": 50}]}},
+                                               "concentration_ug_per_ml": 50}]}},
         (r"baclofen 30 ug/day instead of 300 ug/day \(10 %\), under-dose - baclofen withdrawal "
-        r"can be fatal")),
+         r"can be fatal")),
     "refill_discrepancy_20ml": (
         {"pump": {"model": "synchromed_ii_20ml", "fill_date": D0},
          "procedure": {"expected_residual_ml": 10.0, "measured_residual_ml": 8.5}},
         (r"\[refill_discrepancy\] Measured residual 8.5 mL differs from the expected 10 mL by "
-        r"1.5 mL, more than 1 mL for the 20 mL .*\(Maino 2017.*less drug came back.*pocket fill")),
+         r"1.5 mL, more than 1 mL for the 20 mL .*\(Maino 2017.*less drug came back.*pocket fill")),
     "refill_discrepancy_40ml": (
         {"procedure": {"expected_residual_ml": 10.0, "measured_residual_ml": 12.5}},
         r"by 2.5 mL, more than 2 mL for the 40 mL .*more drug came back.*withdrawal"),
@@ -130,12 +116,12 @@ REFUSALS = {
         {"pump": {"model": "codman_3000", "fill_date": D0, "flow_rate_ml_per_day": 0.5},
          "basal": None, "mixture": [{"drug": "morphine", "concentration_mg_per_ml": 12}]},
         (r"\[pump_drug_concentration\] Morphine 12 mg/mL is above 10 mg/mL, the limit for this "
-        r"drug in the Codman 3000 constant-flow pump \(Codman")),
+         r"drug in the Codman 3000 constant-flow pump \(Codman")),
     "mri_field": (
         {"pump": {"model": "prometra_ii_20ml", "fill_date": D0},
          "mri": {"date": "2025-04-01", "field_t": 3.0}},
         (r"\[mri_field\] The MRI on 2025-04-01 at field 3 T exceeds the Flowonix Prometra II 20 mL "
-        r"\(REF 13827\) limit 1.5 T \(Prometra: MRI at 1.5 T only")),
+         r"\(REF 13827\) limit 1.5 T \(Prometra: MRI at 1.5 T only")),
     "mri_gradient": (
         {"pump": {"model": "prometra_ii_40ml", "fill_date": D0},
          "mri": {"field_t": 1.5, "spatial_gradient_g_per_cm": 2500}},
@@ -145,10 +131,10 @@ OVERRIDABLE = {k for k in REFUSALS if not k.startswith(("min_flow", "mri_"))}
 
 
 @pytest.mark.parametrize("case", sorted(REFUSALS))
-def test_every_refusal(case):
+def test_every_refusal(case, pump_plan_of):
     changes, pattern = REFUSALS[case]
     with pytest.raises(PrescriptionRefusedError, match=pattern) as info:
-        plan_of(**changes)
+        pump_plan_of(**changes)
     assert isinstance(info.value, NeuraxisInputError)
     assert str(info.value).startswith("Prescription refused (1 problem): [")
     assert "\n" not in str(info.value)
@@ -158,12 +144,12 @@ def test_every_refusal(case):
 
 
 @pytest.mark.parametrize("case", sorted(OVERRIDABLE))
-def test_override_with_a_reason_lifts_the_refusal_and_is_recorded(case):
+def test_override_with_a_reason_lifts_the_refusal_and_is_recorded(case, pump_rx_dict, pump_plan_of):
     changes, _ = REFUSALS[case]
-    rx = prescription_from_dict(rx_dict(**changes))
+    rx = prescription_from_dict(pump_rx_dict(**changes))
     (finding,) = [f for f in check_prescription(rx) if f.severity == "refuse"]
     check = finding.check
-    plan = plan_of(**changes, overrides=[{"check": check, "reason": REASON}])
+    plan = pump_plan_of(**changes, overrides=[{"check": check, "reason": REASON}])
     (applied,) = plan.overrides
     assert applied.finding.check == check and applied.reason == REASON
     record = plan.to_dict()["overrides"][0]
@@ -171,55 +157,55 @@ def test_override_with_a_reason_lifts_the_refusal_and_is_recorded(case):
     assert record["message"] == finding.message and record["source"] == finding.source
 
 
-def test_override_for_another_drug_does_not_apply():
+def test_override_for_another_drug_does_not_apply(pump_plan_of):
     mix = [{"drug": "morphine", "concentration_mg_per_ml": 25, "compounded": True},
            {"drug": "clonidine", "concentration_ug_per_ml": 100}]
     with pytest.raises(PrescriptionRefusedError, match=r"\[max_concentration\] Morphine 25"):
-        plan_of(mixture=mix, overrides=[{"check": "max_concentration", "drug": "clonidine",
-                                         "reason": REASON}])
-    plan = plan_of(mixture=mix, overrides=[{"check": "max_concentration", "drug": "morphine",
-                                            "reason": REASON}])
+        pump_plan_of(mixture=mix, overrides=[{"check": "max_concentration", "drug": "clonidine",
+                                              "reason": REASON}])
+    plan = pump_plan_of(mixture=mix, overrides=[{"check": "max_concentration", "drug": "morphine",
+                                                 "reason": REASON}])
     assert [o.finding.drug for o in plan.overrides] == ["morphine"]
     assert plan.dose_per_drug_mg_per_day["clonidine"] == pytest.approx(0.012)  # 0.12 mL x 0.1
 
 
-def test_several_refusals_in_one_line():
+def test_several_refusals_in_one_line(pump_plan_of):
     with pytest.raises(PrescriptionRefusedError, match=r"refused \(2 problems\): "
                        r"\[max_concentration\].*; \[max_daily_dose\]") as info:
-        plan_of(mixture=[{"drug": "morphine", "concentration_mg_per_ml": 25}],
-                basal={"dose_mg_per_day": 16})
+        pump_plan_of(mixture=[{"drug": "morphine", "concentration_mg_per_ml": 25}],
+                     basal={"dose_mg_per_day": 16})
     assert len(info.value.findings) == 2
 
 
-def test_unused_override_warns():
-    plan = plan_of(overrides=[{"check": "titration_step", "reason": REASON}])
+def test_unused_override_warns(pump_plan_of):
+    plan = pump_plan_of(overrides=[{"check": "titration_step", "reason": REASON}])
     (w,) = [w for w in plan.warnings if w.check == "override_unused"]
     assert "lifts nothing" in w.message
 
 
-def test_bridge_bolus_programmed_passes():
-    plan = plan_of(previous={"mixture": [{"drug": "morphine", "concentration_mg_per_ml": 10}]},
-                   procedure={"bridge_bolus": True})
+def test_bridge_bolus_programmed_passes(pump_plan_of):
+    plan = pump_plan_of(previous={"mixture": [{"drug": "morphine", "concentration_mg_per_ml": 10}]},
+                        procedure={"bridge_bolus": True})
     assert plan.concentration_change.bridge.bridge_rate_ml_per_day == pytest.approx(0.3)
     assert not plan.overrides
 
 
-def test_within_limits_passes():
+def test_within_limits_passes(pump_plan_of):
     # exactly at the limits: 20 mg/mL, 15 mg/day, 0.048 mL/day, +2.4 ug, 3 steps a week,
     # +30 % a day, 1 mL discrepancy in a 20 mL pump
-    plan_of(basal={"dose_mg_per_day": 15})
-    plan_of(**{**ZICONOTIDE, "basal": {"dose_ug_per_day": 1.2}})
-    plan_of(**{**ZICONOTIDE, "titration": {"steps": [
+    pump_plan_of(basal={"dose_mg_per_day": 15})
+    pump_plan_of(**{**ZICONOTIDE, "basal": {"dose_ug_per_day": 1.2}})
+    pump_plan_of(**{**ZICONOTIDE, "titration": {"steps": [
         _step("2025-03-04", dose_ug_per_day=4.8), _step("2025-03-06", dose_ug_per_day=7.2),
         _step("2025-03-08", dose_ug_per_day=9.6), _step("2025-03-11", dose_ug_per_day=12.0)]}})
-    plan_of(**{**BACLOFEN, "titration": {"steps": [_step("2025-03-04", dose_ug_per_day=390)]}})
-    plan_of(pump={"model": "synchromed_ii_20ml", "fill_date": D0},
-            procedure={"expected_residual_ml": 10.0, "measured_residual_ml": 9.0})
+    pump_plan_of(**{**BACLOFEN, "titration": {"steps": [_step("2025-03-04", dose_ug_per_day=390)]}})
+    pump_plan_of(pump={"model": "synchromed_ii_20ml", "fill_date": D0},
+                 procedure={"expected_residual_ml": 10.0, "measured_residual_ml": 9.0})
 
 
 # ----------------------------------------------------------------- warnings
 
-def test_warnings_name_their_limit_and_source():
+def test_warnings_name_their_limit_and_source(checks_of):
     found = checks_of(mixture=[{"drug": "morphine", "concentration_mg_per_ml": 20}])
     assert found["granuloma_risk"].severity == "warn"
     assert "rises at 20 mg/mL and above" in found["granuloma_risk"].message
@@ -242,7 +228,7 @@ def test_warnings_name_their_limit_and_source():
     assert "can be fatal" in found["withdrawal_risk"].message
 
 
-def test_device_warnings():
+def test_device_warnings(checks_of):
     found = checks_of(pump={"model": "synchromed_ii_40ml", "fill_date": D0,
                             "eri_date": "2025-02-20"}, mri={"field_t": 3})
     assert "the pump stops by 2025-05-21" in found["battery"].message  # ERI + 90 d

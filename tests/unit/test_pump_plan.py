@@ -6,7 +6,6 @@ from neuraxis: e.g. 3 mg/day / 20 mg/mL = 0.15 mL/day; (40 - 2) / 0.15 = 253.3 d
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from neuraxis.pump import (
     convert_morphine,
     load_prescription,
     plan_prescription,
-    prescription_from_dict,
     priming_bolus,
     rate_for_percent_change,
     refill_calendar_ics,
@@ -31,25 +29,10 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 D0 = dt.date(2025, 3, 3)
 
 
-def rx_dict(**top):
-    rx = {"pump": {"model": "synchromed_ii_40ml", "fill_date": D0.isoformat(),
-                   "fill_volume_ml": 40},
-          "catheter": {"model": "generic_0p53mm", "length_cm": 50, "tip_level": "T10"},
-          "mixture": [{"drug": "morphine", "concentration_mg_per_ml": 20}],
-          "basal": {"dose_mg_per_day": 3.0}}
-    rx = copy.deepcopy(rx)
-    rx.update(copy.deepcopy(top))
-    return rx
-
-
-def plan_of(**top):
-    return plan_prescription(prescription_from_dict(rx_dict(**top)))
-
-
 # ----------------------------------------------------------------- the examples
 
-def test_morphine_3_mg_at_20_mg_per_ml_in_a_40_ml_pump():
-    plan = plan_of()
+def test_morphine_3_mg_at_20_mg_per_ml_in_a_40_ml_pump(pump_plan_of):
+    plan = pump_plan_of()
     assert plan.daily_volume_ml == pytest.approx(0.15)  # 3 / 20
     assert plan.dose_per_drug_mg_per_day == pytest.approx({"morphine": 3.0})
     # (40 - 2) / 0.15 = 253.33 days before tolerance; / 1.145 = 221.25 days at +14.5 %
@@ -67,12 +50,12 @@ def test_morphine_3_mg_at_20_mg_per_ml_in_a_40_ml_pump():
     assert plan.refill_volume_ml == pytest.approx(17.5)
 
 
-def test_all_boluses_example_75_days():
+def test_all_boluses_example_75_days(pump_plan_of):
     # REFERENCE 3.4: 2 mg/day + 4 x 0.1 mg at 10 mg/mL -> 0.24 mL/day -> 75 d on 18 mL
-    plan = plan_of(pump={"model": "synchromed_ii_20ml", "fill_date": D0.isoformat()},
-                   mixture=[{"drug": "morphine", "concentration_mg_per_ml": 10}],
-                   basal={"dose_mg_per_day": 2.0},
-                   bolus={"dose_mg": 0.1, "duration_min": 10, "lockout_min": 180,
+    plan = pump_plan_of(pump={"model": "synchromed_ii_20ml", "fill_date": D0.isoformat()},
+                        mixture=[{"drug": "morphine", "concentration_mg_per_ml": 10}],
+                        basal={"dose_mg_per_day": 2.0},
+                        bolus={"dose_mg": 0.1, "duration_min": 10, "lockout_min": 180,
                           "max_per_day": 4})
     assert plan.daily_volume_all_boluses_ml == pytest.approx(0.24)
     assert plan.days_to_alarm_all_boluses == pytest.approx(75.0)
@@ -101,11 +84,11 @@ def test_bridge_bolus_example():
     assert down.window_days == pytest.approx(0.833, abs=1e-3)  # 0.25 / 0.3
 
 
-def test_prometra_valve_interval_example():
+def test_prometra_valve_interval_example(pump_plan_of):
     # REFERENCE 3.3: 0.5 mg/d at 20 mg/mL, V_acc 0.0025 mL -> 1440 / (0.025 / 0.0025) = 144 min
     assert valve_interval_min(0.5 / 20, 0.0025) == pytest.approx(144.0)
-    plan = plan_of(pump={"model": "prometra_ii_20ml", "fill_date": D0.isoformat()},
-                   basal={"dose_mg_per_day": 0.5})
+    plan = pump_plan_of(pump={"model": "prometra_ii_20ml", "fill_date": D0.isoformat()},
+                        basal={"dose_mg_per_day": 0.5})
     assert plan.valve_interval_min == pytest.approx(144.0)
     # Prometra: refill when 3.0 mL are left: (20 - 3) / 0.025 = 680 days nominal
     assert plan.days_to_alarm_nominal == pytest.approx(680.0)
@@ -135,11 +118,11 @@ def test_piecewise_consumption():
         == pytest.approx(1.5)  # 5 x 0.1 + 5 x 0.2
 
 
-def test_titration_shortens_the_fill():
-    plan = plan_of(pump={"model": "synchromed_ii_20ml", "fill_date": D0.isoformat()},
-                   mixture=[{"drug": "morphine", "concentration_mg_per_ml": 10}],
-                   basal={"dose_mg_per_day": 1.0},
-                   titration={"steps": [{"date": "2025-03-13", "dose_mg_per_day": 2.0}]})
+def test_titration_shortens_the_fill(pump_plan_of):
+    plan = pump_plan_of(pump={"model": "synchromed_ii_20ml", "fill_date": D0.isoformat()},
+                        mixture=[{"drug": "morphine", "concentration_mg_per_ml": 10}],
+                        basal={"dose_mg_per_day": 1.0},
+                        titration={"steps": [{"date": "2025-03-13", "dose_mg_per_day": 2.0}]})
     # 10 days at 0.1 mL = 1 mL, then 17 mL at 0.2 mL/day = 85 days: 95 days nominal
     assert plan.days_to_alarm_nominal == pytest.approx(95.0)
     assert plan.max_dose_per_drug_mg_per_day == pytest.approx({"morphine": 2.0})
@@ -182,17 +165,17 @@ def test_concentration_change_example_with_bridge():
     assert plan.days_to_alarm_nominal == pytest.approx((38 - v_ds / 2) / 0.15, abs=1e-2)
 
 
-def test_stability_unknown_uses_the_alarm_and_warns():
-    plan = plan_of(mixture=[{"drug": "hydromorphone", "concentration_mg_per_ml": 10}],
-                   basal={"dose_mg_per_day": 1.0})
+def test_stability_unknown_uses_the_alarm_and_warns(pump_plan_of):
+    plan = pump_plan_of(mixture=[{"drug": "hydromorphone", "concentration_mg_per_ml": 10}],
+                        basal={"dose_mg_per_day": 1.0})
     assert plan.stability_days is None
     # (40 - 2) / (0.1 x 1.145) = 331.9 days
     assert plan.refill_date == D0 + dt.timedelta(days=331)
     assert any(w.check == "stability_unknown" for w in plan.warnings)
 
 
-def test_calendar_and_icalendar():
-    plan = plan_of(refill={"horizon_days": 365})
+def test_calendar_and_icalendar(pump_plan_of):
+    plan = pump_plan_of(refill={"horizon_days": 365})
     assert [e.date for e in plan.calendar] == [D0 + dt.timedelta(days=90 * k)
                                                for k in range(1, 5)]
     ics = refill_calendar_ics(plan, dtstamp=dt.datetime(2025, 3, 3, 12, tzinfo=dt.UTC))
@@ -207,23 +190,23 @@ def test_calendar_and_icalendar():
     assert len({ln for ln in lines if ln.startswith("UID:")}) == 4
 
 
-def test_short_horizon_still_reports_the_next_refill():
-    plan = plan_of(refill={"horizon_days": 30})
+def test_short_horizon_still_reports_the_next_refill(pump_plan_of):
+    plan = pump_plan_of(refill={"horizon_days": 30})
     assert len(plan.calendar) == 1 and plan.refill_date == dt.date(2025, 6, 1)
 
 
-def test_fill_that_lasts_less_than_a_day_is_refused():
+def test_fill_that_lasts_less_than_a_day_is_refused(pump_plan_of):
     with pytest.raises(NeuraxisInputError, match=r"lasts only 0.\d+ days in the worst case"):
-        plan_of(pump={"model": "synchromed_ii_20ml", "fill_date": D0.isoformat(),
-                      "fill_volume_ml": 2.1},
-                mixture=[{"drug": "morphine", "concentration_mg_per_ml": 1,
+        pump_plan_of(pump={"model": "synchromed_ii_20ml", "fill_date": D0.isoformat(),
+                           "fill_volume_ml": 2.1},
+                     mixture=[{"drug": "morphine", "concentration_mg_per_ml": 1,
                           "compounded": True}], basal={"dose_mg_per_day": 1.0})
 
 
-def test_to_dict_is_json_with_unit_keys():
+def test_to_dict_is_json_with_unit_keys(pump_plan_of):
     import json
 
-    d = plan_of().to_dict()
+    d = pump_plan_of().to_dict()
     json.dumps(d)
     for key in ("daily_volume_ml", "dose_per_drug_mg_per_day", "days_to_alarm", "alarm_date",
                 "refill_date", "refill_volume_ml", "warnings", "overrides"):
