@@ -137,3 +137,53 @@ def check_same_length(fields: dict[str, Iterable]) -> int:
             f"Invalid input: arrays must have one length (or length 1 to broadcast), got {desc}"
         )
     return max(lengths.values()) if lengths else 0
+
+
+def check_keys(field: str, mapping: object, allowed: Sequence[str]) -> dict:
+    """Check that ``mapping`` is a mapping whose keys are all in ``allowed``.
+
+    The one unknown-key check of every input section (scenario sections, custom
+    leads, placement, program, fibers). An unknown key gets the closest allowed
+    names ("did you mean"), not the whole list when it is long.
+
+    Parameters
+    ----------
+    field : str
+        Name of the section in messages, e.g. ``'anatomy'``.
+    mapping : object
+        The section as read (``None`` counts as empty).
+    allowed : sequence of str
+        Allowed keys.
+
+    Returns
+    -------
+    dict
+        The mapping (a new empty dict for ``None``).
+
+    Raises
+    ------
+    NeuraxisInputError
+        If ``mapping`` is not a mapping or has a key not in ``allowed``.
+
+    Examples
+    --------
+    >>> check_keys("fibers", {"dc": 240}, ("dc", "dr_per_root", "seed"))
+    {'dc': 240}
+    """
+    if mapping is None:
+        return {}
+    if not isinstance(mapping, dict):
+        raise NeuraxisInputError(
+            f"Invalid value for {field!r}. Expected a mapping with keys "
+            f"{', '.join(repr(a) for a in allowed)}, but got {mapping!r}")
+    for key in mapping:
+        if isinstance(key, str) and key in allowed:
+            continue
+        close = difflib.get_close_matches(str(key), list(allowed), n=3, cutoff=0.5)
+        hint = (f" - did you mean {' or '.join(repr(c) for c in close)}?" if close else "")
+        listing = (f"Allowed keys are {', '.join(repr(a) for a in allowed)}"
+                   if len(allowed) <= 12 else f"{len(allowed)} keys are allowed "
+                   "(`neuraxis scs schema` lists them)")
+        raise NeuraxisInputError(
+            f"Invalid key {key!r} in {field!r}. {listing}, but got {key!r}{hint}")
+    return mapping

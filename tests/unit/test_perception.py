@@ -7,7 +7,7 @@ import pytest
 
 from neuraxis._validate import NeuraxisInputError
 from neuraxis.anatomy import spine_anatomy
-from neuraxis.perception.program import program_from_scenario
+from neuraxis.scenario import program_from_section
 from neuraxis.perception.recruitment import recruitment_curve
 from neuraxis.perception.somatotopy import (
     SEGMENTS,
@@ -23,7 +23,7 @@ NAMES = tuple(f"E{i}" for i in range(1, 9))
 def _prog(**kw):  # noqa: ANN003, ANN202
     sec = {"contacts": {"E4": -1, "E5": 1}, "amplitude_ma": 3.0, "pulse_width_us": 300,
            "rate_hz": 50, **kw}
-    return program_from_scenario(sec, NAMES)
+    return program_from_section(sec, NAMES)
 
 
 def test_program_kinds_and_defaults() -> None:
@@ -49,7 +49,8 @@ def test_program_kinds_and_defaults() -> None:
     ({"amplitude_ma": None}, "program.amplitude_ma"),
     ({"pulse_width_us": 5}, r"program.pulse_width_us.*us"),
     ({"waveform": "burst"}, "program.waveform"),
-    ({"amplitude": 3}, r"'program key'.*did you mean 'amplitude_ma'"),
+    ({"amplitude": 3}, r"key 'amplitude' in 'program'.*did you mean 'amplitude_ma'"),
+    ({"pulse_width_us": "1e3"}, r"program.pulse_width_us"),
 ])
 def test_program_refusals(change: dict, match: str) -> None:
     with pytest.raises(NeuraxisInputError, match=match):
@@ -58,7 +59,7 @@ def test_program_refusals(change: dict, match: str) -> None:
 
 def test_program_section_missing() -> None:
     with pytest.raises(NeuraxisInputError, match="'program' section is missing"):
-        program_from_scenario(None, NAMES)
+        program_from_section(None, NAMES)
 
 
 def test_overrides_set_nested_values_and_refuse_bad_paths() -> None:

@@ -17,12 +17,12 @@ pytest.importorskip("skfem")
 pytest.importorskip("pyamg")
 
 from neuraxis.perception.bodymap import coverage  # noqa: E402
-from neuraxis.perception.evaluate import paresthesia_map, run_scs  # noqa: E402
-from neuraxis.scenario import apply_overrides, load_scenario  # noqa: E402
+from neuraxis.perception import paresthesia_map, run_scs  # noqa: E402
+from neuraxis.scenario import apply_overrides, read_scenario, scenario_from_dict  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-PERC = load_scenario(EXAMPLES / "scs_1x8_t8_low_back.yaml")
-PADDLE = load_scenario(EXAMPLES / "scs_paddle_565_t9_tripole.yaml")
+PERC = read_scenario(EXAMPLES / "scs_1x8_t8_low_back.yaml")
+PADDLE = read_scenario(EXAMPLES / "scs_paddle_565_t9_tripole.yaml")
 SMALL = ["mesh=coarse", "fibers.dc=120", "fibers.dr_per_root=3"]
 T9 = ["anatomy.level=T9", "placement.level=T9"]
 
@@ -37,7 +37,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     def get(base: dict, sets: list[str]):  # noqa: ANN202
         key = (id(base), tuple(sets))
         if key not in memo:
-            memo[key] = run_scs(apply_overrides(base, SMALL + sets))
+            memo[key] = run_scs(scenario_from_dict(apply_overrides(base, SMALL + sets)))
         return memo[key]
 
     yield get

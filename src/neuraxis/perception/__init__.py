@@ -1,26 +1,25 @@
-"""Recruitment and perception: thresholds of a program, recruitment curves, somatotopy,
-body map and coverage of the pain map; the SCS main job (:func:`run_scs`).
+"""Perception: what an SCS program is felt as.
 
 Public API
 ----------
-run_scs, ScsResult : scenario -> field basis -> fiber thresholds -> paresthesia, coverage.
-Program, program_from_scenario : the validated ``program`` section.
-program_thresholds, ProgramThresholds, recruitment_curve : thresholds of a fiber
-    population for one program shape, and recruitment at any amplitude.
-fiber_dermatomes : somatotopy (Smith & Deacon 1984 lamination; DR by segment).
-pain_map, coverage, list_regions, plot_body_map : the body map (``bodymap``).
+ScsSession : field basis, fibers, cables and potentials of a scenario, reused by programs.
+ScsResult, AmplitudeMetrics : thresholds of one program shape; ``result.at(amplitude_ma)``.
+run_scs : one scenario's program in a new session (the ``scs run`` job).
+Program, make_program, check_fractions : a validated stimulation program.
+pain_map, coverage, list_regions : the body map and coverage of the pain map.
+fiber_dermatomes : somatotopy (which dermatome each fiber carries).
+ProgramThresholds, recruitment_curve : thresholds and recruitment curves.
 """
 
-from neuraxis.perception.bodymap import coverage, list_regions, pain_map, plot_body_map
-from neuraxis.perception.evaluate import ScsResult, paresthesia_map, run_scs
-from neuraxis.perception.program import Program, program_from_scenario
-from neuraxis.perception.recruitment import (
-    ProgramThresholds,
-    program_thresholds,
-    recruitment_curve,
-)
+from neuraxis.perception.bodymap import coverage, list_regions, pain_map
+from neuraxis.perception.evaluate import RESEARCH_NOTICE, provenance, run_scs
+from neuraxis.perception.program import Program, check_fractions, make_program
+from neuraxis.perception.recruitment import ProgramThresholds, recruitment_curve
+from neuraxis.perception.result import AmplitudeMetrics, ScsResult, paresthesia_map
+from neuraxis.perception.session import ScsSession
 from neuraxis.perception.somatotopy import fiber_dermatomes
 
-__all__ = ["Program", "ProgramThresholds", "ScsResult", "coverage", "fiber_dermatomes",
-           "list_regions", "pain_map", "paresthesia_map", "plot_body_map",
-           "program_from_scenario", "program_thresholds", "recruitment_curve", "run_scs"]
+__all__ = ["RESEARCH_NOTICE", "AmplitudeMetrics", "Program", "ProgramThresholds",
+           "ScsResult", "ScsSession", "check_fractions", "coverage", "fiber_dermatomes",
+           "list_regions", "make_program", "pain_map", "paresthesia_map", "provenance",
+           "recruitment_curve", "run_scs"]

@@ -1,6 +1,6 @@
 """A stimulation program: signed contact fractions, amplitude, pulse width, rate.
 
-Scenario section (``program``)::
+Scenario section (``program``; read by :mod:`neuraxis.scenario`)::
 
     program:
       contacts: {E4: -1, E5: 1}   # contact name -> signed fraction; cathodes negative
@@ -16,7 +16,7 @@ says which thresholds are reached.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from neuraxis._validate import NeuraxisInputError, check_option, check_range
@@ -25,6 +25,12 @@ from neuraxis._validate import NeuraxisInputError, check_option, check_range
 #: unverified against a manual).
 MAX_AMPLITUDE_MA = 25.5
 PROGRAM_KEYS = ("contacts", "amplitude_ma", "pulse_width_us", "rate_hz", "waveform")
+#: Allowed ranges (low, high) of the program's numbers.
+AMPLITUDE_RANGE_MA = (0.0, MAX_AMPLITUDE_MA)
+PULSE_WIDTH_RANGE_US = (20.0, 1000.0)
+RATE_RANGE_HZ = (2.0, 1200.0)
+DEFAULT_PULSE_WIDTH_US = 300.0
+DEFAULT_RATE_HZ = 50.0
 WAVEFORMS = ("mono", "biphasic")
 
 
@@ -62,6 +68,17 @@ class Program:
         """Contacts with a negative fraction."""
         return tuple(k for k, v in self.contacts.items() if v < 0)
 
+    def with_amplitude(self, amplitude_ma: float) -> Program:
+        """The same program shape at another amplitude (mA, checked)."""
+        amp = float(check_range("amplitude_ma", amplitude_ma, *AMPLITUDE_RANGE_MA, "mA",
+                                low_inclusive=False))
+        return replace(self, amplitude_ma=amp)
+
+    @property
+    def shape_key(self) -> tuple:
+        """What decides the fibers' thresholds: fractions, pulse width, waveform."""
+        return (tuple(sorted(self.contacts.items())), self.pulse_width_us, self.waveform)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (scenario form)."""
         return {"contacts": dict(self.contacts), "amplitude_ma": self.amplitude_ma,
@@ -69,31 +86,43 @@ class Program:
                 "waveform": self.waveform}
 
 
-def program_from_scenario(section: Any, contact_names: tuple[str, ...]) -> Program:
-    """Validate the scenario's ``program`` section against the lead's contacts.
+def make_program(contacts: Any, amplitude_ma: Any, pulse_width_us: Any = DEFAULT_PULSE_WIDTH_US,
+                 rate_hz: Any = DEFAULT_RATE_HZ, waveform: Any = "mono", *,
+                 contact_names: tuple[str, ...], field: str = "program") -> Program:
+    """A validated :class:`Program` for a lead with ``contact_names``.
+
+    Parameters
+    ----------
+    contacts : mapping of str -> float
+        Signed fractions (:func:`check_fractions`).
+    amplitude_ma : float
+        Total cathodic current (mA), in (0, :data:`MAX_AMPLITUDE_MA`].
+    pulse_width_us : float
+        Width of the leading phase (us), in :data:`PULSE_WIDTH_RANGE_US`.
+    rate_hz : float
+        Pulse rate (Hz), in :data:`RATE_RANGE_HZ`.
+    waveform : {'mono', 'biphasic'}
+    contact_names : tuple of str
+        The lead's contacts.
+    field : str
+        Prefix of the names in messages.
 
     Raises
     ------
     NeuraxisInputError
-        Unknown keys or contacts, fractions outside [-1, 1], no cathode, fractions
-        that sum to neither 0 nor -1, amplitude or pulse width out of range.
+        Bad fractions, or a number out of range (the message names the field and unit).
     """
-    if not isinstance(section, dict):
+    fractions = check_fractions(contacts, contact_names, f"{field}.contacts")
+    if amplitude_ma is None:
         raise NeuraxisInputError(
-            "Invalid scenario: the 'program' section is missing or not a mapping; give e.g. "
-            "program: {contacts: {E4: -1, E5: 1}, amplitude_ma: 3, pulse_width_us: 300, "
-            "rate_hz: 50}")
-    for key in section:
-        check_option("program key", str(key), PROGRAM_KEYS)
-    fractions = check_fractions(section.get("contacts"), contact_names)
-    amp = float(check_range("program.amplitude_ma", section.get("amplitude_ma"), 0.0,
-                            MAX_AMPLITUDE_MA,
-                            "mA", low_inclusive=False))
-    pw = float(check_range("program.pulse_width_us", section.get("pulse_width_us", 300.0),
-                           20.0, 1000.0, "us"))
-    rate = float(check_range("program.rate_hz", section.get("rate_hz", 50.0), 2.0, 1200.0,
-                             "Hz"))
-    wave = check_option("program.waveform", str(section.get("waveform", "mono")), WAVEFORMS)
+            f"Invalid value for '{field}.amplitude_ma': it is required (total cathodic "
+            f"current in mA, in (0, {MAX_AMPLITUDE_MA:g}])")
+    amp = float(check_range(f"{field}.amplitude_ma", amplitude_ma, *AMPLITUDE_RANGE_MA, "mA",
+                            low_inclusive=False))
+    pw = float(check_range(f"{field}.pulse_width_us", pulse_width_us, *PULSE_WIDTH_RANGE_US,
+                           "us"))
+    rate = float(check_range(f"{field}.rate_hz", rate_hz, *RATE_RANGE_HZ, "Hz"))
+    wave = check_option(f"{field}.waveform", str(waveform), WAVEFORMS)
     return Program(fractions, amp, pw, rate, wave)
 
 
@@ -145,3 +174,15 @@ def check_fractions(contacts: Any, contact_names: tuple[str, ...],
             f"Invalid value for {field!r}: the cathodes' fractions sum to "
             f"{-cathodic:g}; they must sum to -1 (the amplitude is the total cathodic current)")
     return fractions
+
+
+def program_from_scenario(section: Any, contact_names: tuple[str, ...]) -> Program:
+    """Transitional: the scenario layer builds programs now (to be removed)."""
+    if not isinstance(section, dict):
+        raise NeuraxisInputError(
+            "Invalid scenario: the 'program' section is missing or not a mapping; give e.g. "
+            "program: {contacts: {E4: -1, E5: 1}, amplitude_ma: 3, pulse_width_us: 300, "
+            "rate_hz: 50}")
+    for key in section:
+        check_option("program key", str(key), PROGRAM_KEYS)
+    return make_program(**{"contacts": None, **section}, contact_names=contact_names)

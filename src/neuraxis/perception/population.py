@@ -1,0 +1,51 @@
+"""What fiber population an SCS evaluation samples (the scenario's ``fibers`` section)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from neuraxis._validate import check_int, check_range
+
+#: Allowed values of each field: (low, high, type).
+FIBER_RANGES: dict[str, tuple[float, float, str]] = {
+    "dc": (10, 5000, "int"),
+    "dr_per_root": (1, 200, "int"),
+    "seed": (0, 2**31 - 1, "int"),
+    "overlap": (0.0, 5.0, "float"),
+}
+
+
+@dataclass(frozen=True)
+class FiberSpec:
+    """The fiber population of an SCS evaluation.
+
+    Attributes
+    ----------
+    dc : int
+        Dorsal-column fibers sampled.
+    dr_per_root : int
+        Fibers per dorsal root (each side).
+    seed : int
+        Random seed of the sampling (and of the dermatome assignment).
+    overlap : float
+        Overlap of neighbouring dermatome bands in the dorsal columns, in band widths.
+    """
+
+    dc: int = 240
+    dr_per_root: int = 6
+    seed: int = 0
+    overlap: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name, (lo, hi, typ) in FIBER_RANGES.items():
+            value = getattr(self, name)
+            if typ == "int":
+                object.__setattr__(self, name, check_int(f"fibers.{name}", value, int(lo),
+                                                         int(hi)))
+            else:
+                object.__setattr__(self, name, float(check_range(f"fibers.{name}", value, lo,
+                                                                 hi, "band widths")))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

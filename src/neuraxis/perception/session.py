@@ -1,0 +1,309 @@
+"""An SCS session: what a new program on the same scenario can reuse.
+
+``ScsSession(scenario)`` builds (or loads from the disk cache) the field basis, samples
+the fiber population once, and keeps, for reuse across programs: the point locators,
+each fiber's cable (built once per diameter and node count), and the per-contact
+potentials at every compartment of every cable window already used. A program shape
+then costs only the threshold search of its fibers::
+
+    session = ScsSession(scenario)             # field basis, fibers (seconds, cached)
+    result = session.evaluate(program)         # thresholds for this shape (~1 s)
+    result.at(4.0).pain_coverage_pct           # any amplitude: a comparison (ms)
+
+Where the numbers are computed: thresholds in :func:`program_thresholds` (axon engine);
+every amplitude-dependent metric in :meth:`ScsResult.at`
+(:mod:`neuraxis.perception.metrics`); definitions in :mod:`neuraxis.perception.metrics`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from neuraxis._logging import logger
+from neuraxis._validate import NeuraxisInputError
+from neuraxis.perception.program import Program
+from neuraxis.perception.recruitment import (
+    DC_MARGIN_MM,
+    MAX_SEARCH_MA,
+    NODE_LADDER,
+    ProgramThresholds,
+)
+from neuraxis.perception.result import ScsResult
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+class ScsSession:
+    """Field basis, fibers, cables and potentials of one scenario, reused by programs.
+
+    Parameters
+    ----------
+    scenario : neuraxis.scenario.Scenario
+        Validated scenario (anatomy, placed lead, mesh, fiber spec, pain map).
+    cache : bool
+        Use the on-disk field-basis cache.
+    model : str
+        Axon model ('mrg').
+    rel_tol : float
+        Relative accuracy of each threshold (dimensionless).
+    max_ma : float
+        Largest amplitude searched (mA); fibers that do not fire below it are "not
+        recruited".
+    progress : callable, optional
+        ``progress(stage, done, total)``; stages 'mesh', 'solve' (field basis).
+    """
+
+    def __init__(self, scenario: Any, *, cache: bool = True, model: str = "mrg",
+                 rel_tol: float = 0.01, max_ma: float = MAX_SEARCH_MA,
+                 progress: ProgressFn | None = None) -> None:
+        from neuraxis.field import build_field_basis
+        from neuraxis.fibers import cord_segments, scs_fibers
+
+        t0 = time.perf_counter()
+        if getattr(scenario.anatomy, "kind", "spine") != "spine":
+            raise NeuraxisInputError("Invalid scenario: an SCS session needs a spine anatomy "
+                                     "(anatomy.kind: spine)")
+        self.scenario = scenario
+        self.anatomy = scenario.anatomy
+        self.placed = scenario.placed
+        self.pain = scenario.pain
+        self.fiber_spec = scenario.fibers
+        self.model, self.rel_tol, self.max_ma = model, float(rel_tol), float(max_ma)
+        self.timings_s: dict[str, float] = {}
+        self.basis = build_field_basis(self.anatomy, self.placed, scenario.mesh, cache=cache,
+                                       progress=progress)
+        self.timings_s["field_basis"] = time.perf_counter() - t0
+        t = time.perf_counter()
+        centers = self.placed.contact_centers_mm()
+        self.contact_z_mm = {n: float(c[2]) for n, c in
+                             zip(self.placed.lead.contact_names, centers, strict=True)}
+        spec = self.fiber_spec
+        self.fibers = scs_fibers(self.anatomy, n_dc=spec.dc, n_dr_per_root=spec.dr_per_root,
+                                 seed=spec.seed, z_center_mm=0.0)
+        self.kinds = np.asarray(self.fibers.kind)
+        self._segments = cord_segments(self.anatomy)
+        self._cables: dict[tuple[float, int], Any] = {}
+        self._spacing_um: dict[float, float] = {}
+        self._ve: dict[tuple, list[np.ndarray]] = {}  # window key -> per-fiber (k, n_contacts)
+        self._lines: dict[int, Any] = {}
+        self._line_locator = None
+        self._dermatomes: dict[str, np.ndarray] = {}
+        self._thresholds: dict[tuple, ProgramThresholds] = {}
+        self.timings_s["fibers"] = time.perf_counter() - t
+        logger.info("SCS session: %d fibers (%d DC, %d DR), basis %s", len(self.fibers),
+                    int((self.kinds == "dc").sum()), int((self.kinds == "dr").sum()),
+                    self.basis.key[:12])
+
+    # ------------------------------------------------------------------ programs
+    def evaluate(self, program: Program, *,
+                 progress: Callable[[int, int], None] | None = None) -> ScsResult:
+        """Thresholds of every fiber for the program's shape, as an :class:`ScsResult`.
+
+        A shape already evaluated in this session is returned from memory; a new shape
+        reuses the cables and the per-contact potentials of the windows already seen.
+
+        Parameters
+        ----------
+        program : Program
+            Validated program (its amplitude is the result's default amplitude).
+        progress : callable, optional
+            ``progress(done, total)`` as fibers finish.
+        """
+        missing = [c for c in program.contacts if c not in self.contact_z_mm]
+        if missing:
+            raise NeuraxisInputError(
+                f"Invalid program: contact(s) {', '.join(missing)} are not on the lead "
+                f"{self.placed.lead.name} ({', '.join(self.contact_z_mm)})")
+        t0 = time.perf_counter()
+        key = program.shape_key
+        thr = self._thresholds.get(key)
+        if thr is None:
+            thr = self.program_thresholds(program, progress=progress)
+            self._thresholds[key] = thr
+        t_thr = time.perf_counter() - t0
+        dermatome = self.dermatomes(program)
+        timings = {**self.timings_s, "thresholds": t_thr,
+                   "evaluate": time.perf_counter() - t0}
+        return ScsResult(name=self.scenario.name, program=program, fibers=self.fibers,
+                         dermatome=dermatome, thresholds=thr, pain=self.pain,
+                         timings_s=timings, basis=self.basis, anatomy=self.anatomy,
+                         placed=self.placed, scenario=self.scenario)
+
+    def local_segment(self, program: Program) -> str:
+        """Cord segment whose root entry is nearest the program's mean cathode z (the most
+        rostral dermatome the dorsal columns under the lead carry)."""
+        cz = float(np.mean([self.contact_z_mm[c] for c in program.cathodes]))
+        entries = np.array(sorted(self._segments))
+        return self._segments[float(entries[np.argmin(np.abs(entries - cz))])]
+
+    def dermatomes(self, program: Program) -> np.ndarray:
+        """Dermatome of every fiber (``<segment>_<side>``) for this program's cathodes."""
+        from neuraxis.perception.somatotopy import fiber_dermatomes
+
+        local = self.local_segment(program)
+        out = self._dermatomes.get(local)
+        if out is None:
+            spec = self.fiber_spec
+            out = fiber_dermatomes(self.anatomy, self.fibers, local, overlap=spec.overlap,
+                                   seed=spec.seed)
+            self._dermatomes[local] = out
+        return out
+
+    # ------------------------------------------------------------------ cables
+    def _spacing(self, diameter_um: float) -> float:
+        from neuraxis.axons.models.mrg import mrg_geometry
+
+        s = self._spacing_um.get(diameter_um)
+        if s is None:
+            if self.model != "mrg":
+                raise NeuraxisInputError("Invalid model: SCS sessions use 'mrg'")
+            s = self._spacing_um[diameter_um] = float(mrg_geometry(diameter_um).node_spacing_um)
+        return s
+
+    def cable(self, diameter_um: float, n_nodes: int) -> Any:
+        """The cable of a fiber (built once per diameter and node count)."""
+        from neuraxis.axons import build_cable
+
+        k = (float(diameter_um), int(n_nodes))
+        cab = self._cables.get(k)
+        if cab is None:
+            cab = self._cables[k] = build_cable(self.model, k[0], k[1])
+        return cab
+
+    def windows(self, program: Program) -> list[tuple[float, float]]:
+        """Arc-length window (start, stop), mm, that each fiber's cable spans.
+
+        Dorsal-column fibers: the active contacts plus ``DC_MARGIN_MM`` each side (clipped
+        to the path); dorsal-root fibers: their whole path.
+        """
+        zs = [self.contact_z_mm[c] for c in program.contacts]
+        z_lo, z_hi = min(zs) - DC_MARGIN_MM, max(zs) + DC_MARGIN_MM
+        out = []
+        for kind, path in zip(self.fibers.kind, self.fibers.paths_mm, strict=True):
+            seg = np.linalg.norm(np.diff(path, axis=0), axis=1)
+            arc = np.concatenate([[0.0], np.cumsum(seg)])
+            if kind == "dc":
+                z = path[:, 2]
+                up = z[-1] > z[0]
+                a = np.interp(np.clip([z_lo, z_hi], z.min(), z.max()),
+                              z if up else z[::-1], arc if up else arc[::-1])
+                out.append((float(min(a)), float(max(a))))
+            else:
+                out.append((0.0, float(arc[-1])))
+        return out
+
+    def node_counts(self, windows: list[tuple[float, float]]) -> np.ndarray:
+        """Nodes per fiber: the largest count of :data:`NODE_LADDER` that fits its window."""
+        n = np.zeros(len(windows), dtype=int)
+        for i, d in enumerate(self.fibers.diameter_um):
+            spacing_mm = self._spacing(float(d)) * 1e-3
+            length = windows[i][1] - windows[i][0]
+            fit = [k for k in NODE_LADDER if (k - 1) * spacing_mm <= length]
+            if not fit:
+                raise NeuraxisInputError(
+                    f"Invalid fibers: fiber {i} ({self.fibers.kind[i]}, {d:.1f} um) has a "
+                    f"{length:.1f} mm path, too short for {NODE_LADDER[0]} nodes "
+                    f"({(NODE_LADDER[0] - 1) * spacing_mm:.1f} mm)")
+            n[i] = fit[-1]
+        return n
+
+    # ------------------------------------------------------------------ potentials
+    def contact_potentials(self, program: Program) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Node counts and per-contact potentials (mV per mA, (n_compartments, n_contacts))
+        at every compartment of every fiber's cable for the program's windows (cached per
+        window set)."""
+        windows = self.windows(program)
+        n_nodes = self.node_counts(windows)
+        key = tuple((round(a, 9), round(b, 9)) for a, b in windows)
+        ve = self._ve.get(key)
+        if ve is None:
+            ve = self._ve[key] = self._potentials(windows, n_nodes)
+        return n_nodes, ve
+
+    def _potentials(self, windows: list, n_nodes: np.ndarray) -> list[np.ndarray]:
+        from neuraxis.field.lines import LineLocator
+        from neuraxis.fibers import compartment_points_mm
+
+        basis = self.basis
+        values = basis.potentials_v_per_ma * 1e3  # mV per mA, every contact
+        out: list[np.ndarray | None] = [None] * len(windows)
+        general: list[int] = []
+        for i, (path, d) in enumerate(zip(self.fibers.paths_mm, self.fibers.diameter_um,
+                                          strict=True)):
+            cab = self.cable(float(d), int(n_nodes[i]))
+            w = windows[i]
+            pts = compartment_points_mm(path, cab.x_um, center_mm=0.5 * (w[0] + w[1]))
+            straight = self.kinds[i] == "dc" and np.ptp(path[:, 0]) == 0 and \
+                np.ptp(path[:, 1]) == 0
+            if not straight:
+                general.append(i)
+                out[i] = pts
+                continue
+            line = self._lines.get(i)
+            if line is None:
+                if self._line_locator is None:
+                    self._line_locator = LineLocator(basis._locator())
+                z = path[:, 2]
+                line = self._lines[i] = self._line_locator.walk(
+                    float(path[0, 0]), float(path[0, 1]), float(z.min()), float(z.max()))
+            out[i] = self._line_locator.evaluate(line, pts[:, 2], basis.element_dofs, values)
+        if general:  # curved fibers: one general probe for all of them
+            pts = [out[i] for i in general]
+            sizes = np.cumsum([p.shape[0] for p in pts])[:-1]
+            v = basis.probe(np.concatenate(pts)) * 1e3
+            for i, vi in zip(general, np.split(v, sizes), strict=True):
+                out[i] = vi
+        bad = [i for i, v in enumerate(out) if not np.all(np.isfinite(v))]
+        if bad:
+            raise NeuraxisInputError(
+                f"Invalid fibers: {len(bad)} fiber(s) pass outside the field model or through "
+                f"the lead (first: fiber {bad[0]}, {self.fibers.kind[bad[0]]})")
+        return out  # type: ignore[return-value]
+
+    def program_potentials(self, program: Program) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Node counts and the program's potential (mV per mA of amplitude) per fiber."""
+        n_nodes, ve = self.contact_potentials(program)
+        w = self.basis.weights(program.contacts)
+        return n_nodes, [v @ w for v in ve]
+
+    # ------------------------------------------------------------------ thresholds
+    def program_thresholds(self, program: Program, *,
+                           progress: Callable[[int, int], None] | None = None
+                           ) -> ProgramThresholds:
+        """Threshold (mA of total cathodic current) of every fiber for a program shape."""
+        from neuraxis.axons import find_thresholds
+
+        n_nodes, ve = self.program_potentials(program)
+        n = len(ve)
+        thr = np.full(n, np.nan)
+        status = np.empty(n, dtype=object)
+        done = 0
+        for k in np.unique(n_nodes):
+            idx = np.flatnonzero(n_nodes == k)
+            base = done
+
+            def report(d: int, total: int, base: int = base) -> None:
+                if progress is not None:
+                    progress(base + d, n)
+
+            # the program's signs are in the potentials: the pulse multiplies them by +amp
+            res = find_thresholds(self.fibers.diameter_um[idx],
+                                  pulse_width_us=program.pulse_width_us, polarity="anodic",
+                                  shape=program.waveform, model=self.model,
+                                  ve_mv_per_ma=[ve[i] for i in idx], n_nodes=int(k),
+                                  rel_tol=self.rel_tol, max_ma=self.max_ma, progress=report)
+            thr[idx] = res.threshold_ma
+            status[idx] = res.status
+            done += idx.size
+        if progress is not None:
+            progress(n, n)
+        logger.info("thresholds of %d fibers: %d fire below %g mA", n,
+                    int(np.isfinite(thr).sum()), self.max_ma)
+        settings = {"model": self.model, "rel_tol": self.rel_tol, "max_ma": self.max_ma,
+                    "pulse_width_us": program.pulse_width_us, "waveform": program.waveform,
+                    "dc_margin_mm": DC_MARGIN_MM, "node_ladder": list(NODE_LADDER)}
+        return ProgramThresholds(thr, n_nodes, status.astype(str), settings)

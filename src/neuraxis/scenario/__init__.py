@@ -1,0 +1,22 @@
+"""The scenario layer: the only place that reads scenario files.
+
+``schema`` declares every key once (unit, default, range, help, source); ``load`` turns
+YAML plus ``--set`` overrides into a frozen :class:`Scenario`. Everything below
+(field, fibers, axons, perception) receives typed objects from it.
+"""
+
+from neuraxis.scenario.load import (
+    Scenario,
+    apply_overrides,
+    load_scenario,
+    parse_yaml,
+    program_from_section,
+    read_scenario,
+    read_text_file,
+    scenario_from_dict,
+)
+from neuraxis.scenario.schema import SECTIONS, Key, keys, schema_markdown
+
+__all__ = ["SECTIONS", "Key", "Scenario", "apply_overrides", "keys", "load_scenario",
+           "parse_yaml", "program_from_section", "read_scenario", "read_text_file", "scenario_from_dict",
+           "schema_markdown"]
