@@ -16,8 +16,9 @@ from neuraxis._validate import NeuraxisInputError, check_int
 from neuraxis.cli._render import _echo_json, _progress_bar, _stdout_console, user_errors
 
 pump_app = typer.Typer(
-    help="Intrathecal drug delivery: pump prescriptions, refill planning, safety checks "
-         "(drug amounts in mg or ug as the key says, volumes in mL, rates in mL/day).",
+    help="Intrathecal drug delivery: pump prescriptions, refill planning, safety checks, "
+         "drug spread in the CSF, and the drug, pump and catheter catalogues (drug amounts "
+         "in mg or ug as the key says, volumes in mL, rates in mL/day).",
     no_args_is_help=True,
 )
 
