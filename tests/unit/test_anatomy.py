@@ -17,7 +17,6 @@ from neuraxis.anatomy import (
     HomogeneousMedium,
     SpineAnatomy,
     anatomy_from_dict,
-    anatomy_from_scenario,
     conductivity_keys,
     level_defaults,
     load_conductivities,
@@ -25,6 +24,7 @@ from neuraxis.anatomy import (
     spine_anatomy,
 )
 from neuraxis.anatomy.tables import conductivities_from_dict
+from neuraxis.scenario.load import anatomy_from_section
 
 # Typed in from REFERENCE 2.1 / 2.2 (Capogrosso 2013 Table 1; Frostell 2016; Keimyung 1988;
 # Korean J Spine 2012; J Korean Neurosurg Soc), not read from neuraxis.
@@ -273,30 +273,30 @@ def test_segment_entry_positions(level):
 
 
 def test_anatomy_from_scenario_spine():
-    a = anatomy_from_scenario({"kind": "spine", "level": "T9", "dcsf_mm": 4.5,
+    a = anatomy_from_section({"kind": "spine", "level": "T9", "dcsf_mm": 4.5,
                                "conductivities": {"csf": 1.8}})
     assert isinstance(a, SpineAnatomy)
     assert a.dcsf_mm == 4.5 and a.conductivities.csf_s_per_m == 1.8
     assert a.cord_width_mm == 7.3
-    assert anatomy_from_scenario(None, level="T10") == spine_anatomy("T10")
-    assert anatomy_from_scenario({"level": "T11"}, level="T11").level == "T11"
+    assert anatomy_from_section(None, level="T10") == spine_anatomy("T10")
+    assert anatomy_from_section({"level": "T11"}, level="T11").level == "T11"
 
 
 def test_anatomy_from_scenario_homogeneous():
-    h = anatomy_from_scenario({"kind": "homogeneous", "sigma_s_per_m": [0.2, 0.2, 0.6]})
+    h = anatomy_from_section({"kind": "homogeneous", "sigma_s_per_m": [0.2, 0.2, 0.6]})
     assert isinstance(h, HomogeneousMedium)
     assert h.sigma_s_per_m == (0.2, 0.2, 0.6) and h.radius_mm == 40 and h.length_mm == 90
-    iso = anatomy_from_scenario({"kind": "homogeneous", "sigma_s_per_m": 0.3, "radius_mm": 30})
+    iso = anatomy_from_section({"kind": "homogeneous", "sigma_s_per_m": 0.3, "radius_mm": 30})
     assert iso.sigma_s_per_m == (0.3, 0.3, 0.3) and iso.radius_mm == 30
 
 
 @pytest.mark.parametrize(("section", "level", "pattern"), [
-    ({"level": "T9", "dscf_mm": 4}, None, "key in 'anatomy'.*did you mean 'dcsf_mm'"),
+    ({"level": "T9", "dscf_mm": 4}, None, "'dscf_mm' in 'anatomy.*did you mean 'dcsf_mm'"),
     ({"kind": "spline"}, "T9", "'anatomy.kind'.*got 'spline' - did you mean 'spine'"),
     ({}, None, "no 'level' given; allowed values are T8, T9, T10, T11, T12"),
     ({"level": "T13"}, None, "'anatomy.level'.*got 'T13'"),
     ({"level": "T9"}, "T10", "anatomy.level 'T9' differs from the lead's level 'T10'"),
-    ({"level": "T9", "conductivities": {"fat": 0.04}}, None, "'conductivity key'.*got 'fat'"),
+    ({"level": "T9", "conductivities": {"fat": 0.04}}, None, "'fat' in 'anatomy.conductivities'"),
     ({"level": "T9", "length_mm": 40}, None, r"'length_mm'. Allowed range is \[60, 300\] mm"),
     ({"kind": "homogeneous"}, None, "needs 'sigma_s_per_m'"),
     ({"kind": "homogeneous", "sigma_s_per_m": [1, 2]}, None, "one number or three"),
@@ -307,7 +307,7 @@ def test_anatomy_from_scenario_homogeneous():
 ])
 def test_anatomy_scenario_errors(section, level, pattern):
     with pytest.raises(NeuraxisInputError, match=pattern):
-        anatomy_from_scenario(section, level=level)  # type: ignore[arg-type]
+        anatomy_from_section(section, level=level)  # type: ignore[arg-type]
 
 
 def test_to_dict_is_json_and_round_trips():

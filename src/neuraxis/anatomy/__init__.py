@@ -2,7 +2,7 @@
 
 Public API
 ----------
-spine_anatomy, anatomy_from_scenario : build a validated :class:`SpineAnatomy`
+spine_anatomy : build a validated :class:`SpineAnatomy`
     (per-level defaults from ``neuraxis/data/anatomy_levels.yaml``) or a
     :class:`HomogeneousMedium`.
 load_conductivities, Conductivities : tissue conductivities (S/m) with sources in
@@ -17,7 +17,6 @@ from neuraxis.anatomy.model import (
     HomogeneousMedium,
     SpineAnatomy,
     anatomy_from_dict,
-    anatomy_from_scenario,
     spine_anatomy,
 )
 from neuraxis.anatomy.tables import (
@@ -31,6 +30,6 @@ from neuraxis.anatomy.tables import (
 
 __all__ = [
     "LEVELS", "Conductivities", "Ellipse", "HomogeneousMedium", "SpineAnatomy",
-    "anatomy_from_dict", "anatomy_from_scenario", "conductivity_keys", "level_defaults",
+    "anatomy_from_dict", "conductivity_keys", "level_defaults",
     "load_conductivities", "read_table", "spine_anatomy",
 ]

@@ -125,7 +125,7 @@ def _gap_mm(inner: Ellipse, outer: Ellipse, n: int = 720) -> float:
 class SpineAnatomy:
     """Layered spine cross-section extruded along the cord; lengths in mm.
 
-    Build it with :func:`spine_anatomy` or :func:`anatomy_from_scenario`, which
+    Build it with :func:`spine_anatomy` or :func:`neuraxis.scenario.load.anatomy_from_section`, which
     fill the per-level defaults; construction validates the geometry
     (:meth:`validate`) and refuses inconsistent layers with a message saying why.
     """
@@ -400,52 +400,6 @@ def spine_anatomy(level: str, conductivities: dict[str, float] | Conductivities 
     return SpineAnatomy(level=level, conductivities=cond, **values)
 
 
-SPINE_KEYS = ("kind", "level", "conductivities", *SPINE_RANGES_MM)
-HOMOGENEOUS_KEYS = ("kind", "sigma_s_per_m", "radius_mm", "length_mm")
-
-
-def anatomy_from_scenario(section: dict[str, Any] | None, level: str | None = None
-                          ) -> SpineAnatomy | HomogeneousMedium:
-    """Build the volume conductor from a scenario's ``anatomy:`` mapping.
-
-    Parameters
-    ----------
-    section : dict | None
-        E.g. ``{kind: spine, level: T9, dcsf_mm: 4.5, conductivities: {csf: 1.8}}``
-        or ``{kind: homogeneous, sigma_s_per_m: [0.2, 0.2, 0.6]}``. ``kind``
-        defaults to ``'spine'``; ``None`` means all defaults at ``level``. Every
-        length in mm, conductivities in S/m; unknown keys are refused.
-    level : str | None
-        Level from elsewhere in the scenario (e.g. the lead placement); must agree
-        with ``section['level']`` when both are given.
-
-    Returns
-    -------
-    SpineAnatomy | HomogeneousMedium
-    """
-    sec = {} if section is None else section
-    if not isinstance(sec, dict):
-        raise NeuraxisInputError(f"Invalid value for 'anatomy'. Expected a mapping, but got {sec!r}")
-    kind = check_option("anatomy.kind", sec.get("kind", "spine"), ("spine", "homogeneous"))
-    allowed = SPINE_KEYS if kind == "spine" else HOMOGENEOUS_KEYS
-    for key in sec:
-        check_option(f"key in 'anatomy' (kind {kind})", key, allowed)
-    if kind == "homogeneous":
-        if "sigma_s_per_m" not in sec:
-            raise NeuraxisInputError("Invalid anatomy: kind 'homogeneous' needs 'sigma_s_per_m' "
-                                     "(one value or [x, y, z], S/m)")
-        return HomogeneousMedium(**{k: v for k, v in sec.items() if k != "kind"})
-    lev = sec.get("level", level)
-    if lev is None:
-        raise NeuraxisInputError(
-            f"Invalid anatomy: no 'level' given; allowed values are {', '.join(LEVELS)}")
-    check_option("anatomy.level", lev, LEVELS)
-    if level is not None and level != lev:
-        raise NeuraxisInputError(
-            f"Invalid anatomy: anatomy.level {lev!r} differs from the lead's level {level!r}; "
-            "the model covers one vertebral level")
-    lengths = {k: v for k, v in sec.items() if k in SPINE_RANGES_MM}
-    return spine_anatomy(lev, sec.get("conductivities"), **lengths)
 
 
 def anatomy_from_dict(d: dict[str, Any]) -> SpineAnatomy | HomogeneousMedium:
@@ -460,4 +414,4 @@ def anatomy_from_dict(d: dict[str, Any]) -> SpineAnatomy | HomogeneousMedium:
 
 
 __all__ = ["Ellipse", "HomogeneousMedium", "SpineAnatomy", "anatomy_from_dict",
-           "anatomy_from_scenario", "spine_anatomy"]
+           "spine_anatomy"]

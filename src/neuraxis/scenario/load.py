@@ -235,7 +235,7 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "",
     anat_sec = check_keys("anatomy", raw.get("anatomy"), section_keys("anatomy"))
     place_sec = _placement_section(raw.get("placement"))
     level = place_sec.get("level", anat_sec.get("level"))
-    anatomy = _anatomy(anat_sec, level)
+    anatomy = anatomy_from_section(anat_sec, level)
     placement = _placement(place_sec, getattr(anatomy, "level", None))
     lead = _lead(raw.get("lead"))
     placed = place_lead(lead, placement, anatomy)
@@ -275,7 +275,18 @@ def _placement_section(section: Any) -> dict[str, Any]:
     return sec
 
 
-def _anatomy(sec: dict[str, Any], level: str | None) -> Any:
+def anatomy_from_section(section: Any, level: str | None = None) -> Any:
+    """Validate an ``anatomy`` section into a SpineAnatomy or HomogeneousMedium.
+
+    Parameters
+    ----------
+    section : mapping | None
+        E.g. ``{kind: spine, level: T9, dcsf_mm: 4.5, conductivities: {csf: 1.8}}``;
+        ``None``: every default at ``level``.
+    level : str, optional
+        The lead's level (it must agree with ``section['level']``).
+    """
+    sec = check_keys("anatomy", section, section_keys("anatomy"))
     from neuraxis.anatomy import HomogeneousMedium, spine_anatomy
     from neuraxis.anatomy.levels import MODELLED_LEVELS
 
