@@ -20,6 +20,7 @@ import pytest
 
 from neuraxis._validate import NeuraxisInputError
 from neuraxis.perception import bodymap as bm
+from neuraxis.perception import regions as rg
 from neuraxis.perception.bodymap import (
     DERMATOMES,
     PIXEL_SIZE,
@@ -45,23 +46,23 @@ ALL_LEFT = {n: 1.0 for n in dermatome_side_names() if n.endswith("_left")}
 
 @pytest.fixture(scope="module")
 def raster():
-    return bm._raster()
+    return rg._raster()
 
 
 def _pixels(raster, name, view):
     """Boolean mask of a region or dermatome in one view."""
     mask = np.zeros(raster.shape[0] * raster.shape[1], dtype=bool)
-    mask[bm._name_pixels(name, view)] = True
+    mask[rg._name_pixels(name, view)] = True
     return mask.reshape(raster.shape)
 
 
 def _x_of_columns(raster):
-    xmin = bm.EXTENT[0]
+    xmin = rg.EXTENT[0]
     return xmin + (np.arange(raster.shape[1]) + 0.5) * PIXEL_SIZE
 
 
 def _label_at(raster, view, x, y):
-    xmin, _, ymin, _ = bm.EXTENT
+    xmin, _, ymin, _ = rg.EXTENT
     col = int((x - xmin) / PIXEL_SIZE)
     row = int((y - ymin) / PIXEL_SIZE)
     idx = int(raster.label[view][row, col])
@@ -89,10 +90,10 @@ def test_list_regions_has_the_named_regions_and_every_dermatome_side():
 
 # ----------------------------------------------------------------------------- data
 def test_every_data_entry_has_a_source_and_a_verified_flag():
-    table = bm._read_table()
+    table = rg._read_table()
     assert table["version"] == 1
     entries = [table["dermatome_map"]]
-    entries += [table["views"][v]["outline"] for v in bm.VIEWS]
+    entries += [table["views"][v]["outline"] for v in rg.VIEWS]
     entries += list(table["dermatomes"].values()) + list(table["regions"].values())
     entries += list(table["non_dermatome"].values())
     for entry in entries:
@@ -106,13 +107,13 @@ def test_every_data_entry_has_a_source_and_a_verified_flag():
 
 
 def test_views_state_the_patients_left():
-    table = bm._read_table()
+    table = rg._read_table()
     assert table["views"]["back"]["left_x_sign"] == -1   # seen from behind
     assert table["views"]["front"]["left_x_sign"] == 1   # facing the viewer
 
 
 def test_polygons_are_compact():
-    table = bm._read_table()
+    table = rg._read_table()
     for group in ("dermatomes", "regions"):
         for name, entry in table[group].items():
             for polys in entry["polygons"].values():
@@ -120,27 +121,27 @@ def test_polygons_are_compact():
 
 
 # --------------------------------------------------------------------------- drawing
-@pytest.mark.parametrize("view", bm.VIEWS)
+@pytest.mark.parametrize("view", rg.VIEWS)
 def test_every_polygon_lies_inside_its_views_outline(raster, view):
     body = raster.body[view]
-    drawing = bm._drawing()
+    drawing = rg._drawing()
     shapes = {**drawing.dermatomes, **drawing.regions, **drawing.non_dermatome}
     for name, shape in shapes.items():
         for poly in shape.polygons.get(view, ()):
-            mask = bm._fill_polygon(poly, raster.shape)
+            mask = rg._fill_polygon(poly, raster.shape)
             outside = int((mask & ~body).sum())
             assert mask.any(), name
             assert outside <= max(3, 0.005 * mask.sum()), (name, outside)
 
 
-@pytest.mark.parametrize("view", bm.VIEWS)
+@pytest.mark.parametrize("view", rg.VIEWS)
 def test_dermatomes_tile_the_body_without_overlap(raster, view):
     body = raster.body[view]
     n_body = int(body.sum())
     count = raster.n_dermatomes[view].astype(int)
     face = np.zeros_like(body)
-    for shape in bm._drawing().non_dermatome.values():
-        face |= bm._fill(shape.polygons.get(view, ()), raster.shape)
+    for shape in rg._drawing().non_dermatome.values():
+        face |= rg._fill(shape.polygons.get(view, ()), raster.shape)
     # Sum of the dermatome areas (+ the trigeminal face) equals the outline area.
     total = int(count.sum()) + int(face.sum())
     assert abs(total - n_body) <= TILING_TOL * n_body
@@ -152,15 +153,15 @@ def test_dermatomes_tile_the_body_without_overlap(raster, view):
 def test_every_dermatome_side_is_drawn(raster):
     names = dermatome_side_names()
     for idx, name in enumerate(names):
-        n = sum(int((raster.label[v] == idx).sum()) for v in bm.VIEWS)
+        n = sum(int((raster.label[v] == idx).sum()) for v in rg.VIEWS)
         assert n > 10, name
     s5 = names.index("S5_left")
     assert (raster.label["back"] == s5).any()  # saddle area on the back view
 
 
-@pytest.mark.parametrize("view", bm.VIEWS)
+@pytest.mark.parametrize("view", rg.VIEWS)
 def test_left_and_right_are_on_the_correct_side_of_each_view(raster, view):
-    sign = bm._drawing().left_x_sign[view]
+    sign = rg._drawing().left_x_sign[view]
     x = _x_of_columns(raster)[None, :]
     names = dermatome_side_names()
     for idx, name in enumerate(names):
@@ -170,7 +171,7 @@ def test_left_and_right_are_on_the_correct_side_of_each_view(raster, view):
         side = 1 if name.endswith("_left") else -1
         on_side = (np.sign(np.broadcast_to(x, mask.shape)[mask]) == sign * side).mean()
         assert on_side > 0.99, (name, view, on_side)
-    for name in bm._drawing().regions:
+    for name in rg._drawing().regions:
         if name.endswith(("_left", "_right")) and name in raster.regions[view]:
             side = 1 if name.endswith("_left") else -1
             mask = _pixels(raster, name, view)
@@ -188,7 +189,7 @@ def test_the_drawing_is_mirror_symmetric(raster):
     names = dermatome_side_names()
     swap = np.array([names.index(n.replace("_left", "_R").replace("_right", "_left")
                                  .replace("_R", "_right")) for n in names] + [-1])
-    for view in bm.VIEWS:
+    for view in rg.VIEWS:
         lab = raster.label[view]
         mirrored = swap[lab[:, ::-1]]
         agree = (mirrored == lab).mean()
@@ -296,7 +297,7 @@ def test_paresthesia_outside_pain(raster):
 
     def area(name):
         idx = names.index(name)
-        return sum(int((raster.label[v] == idx).sum()) for v in bm.VIEWS)
+        return sum(int((raster.label[v] == idx).sum()) for v in rg.VIEWS)
 
     exact = coverage(["L5_left"], {"L5_left": 1.0})
     assert exact.pain_coverage_pct == pytest.approx(100.0)

@@ -9,6 +9,7 @@ which can exhaust memory on large meshes.)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -74,23 +75,67 @@ class PointLocator:
             tet[todo[rows]] = cand[rows, first[rows]]
             bary[todo[rows]] = lam4[rows, first[rows]]
             todo = todo[~hit]
-        # rare: a point in a large tetrahedron whose centroid is farther than those of
-        # many small ones; check every tetrahedron, in chunks (bounded memory)
-        for start in range(0, n_tets, 20000):
-            if todo.size == 0:
-                break
-            sl = slice(start, min(n_tets, start + 20000))
-            lam = np.einsum("kij,nkj->nki", self._inv[sl],
-                            x[todo][:, None, :] - self._origin[sl][None])
-            lam4 = np.concatenate([1.0 - lam.sum(-1, keepdims=True), lam], axis=-1)
-            inside = np.all(lam4 >= -tol, axis=-1)
-            hit = inside.any(axis=1)
-            first = np.argmax(inside, axis=1)
-            rows = np.flatnonzero(hit)
-            tet[todo[rows]] = start + first[rows]
-            bary[todo[rows]] = lam4[rows, first[rows]]
-            todo = todo[~hit]
+        if todo.size:
+            # rare: a point in a large tetrahedron whose centroid is farther than those of
+            # many small ones, or a point outside the mesh (e.g. inside the lead). Exact:
+            # the lowest-numbered tetrahedron containing it, among those whose bounding
+            # sphere does (found size class by size class, see _exhaustive).
+            found, lam4 = self._exhaustive(x[todo], tol)
+            tet[todo] = found
+            bary[todo] = lam4
         return tet, bary
+
+    def _size_classes(self) -> list[tuple[float, np.ndarray, cKDTree]]:
+        """Tetrahedra grouped by bounding-sphere radius (factor-2 classes), each with a
+        KD-tree of its centroids; built on first use."""
+        classes = self.__dict__.get("_classes")
+        if classes is None:
+            v = self.points_mm[:, self.tets]  # (3, 4, n_tets)
+            centroid = v.mean(axis=1)
+            radius = np.sqrt(((v - centroid[:, None, :]) ** 2).sum(axis=0)).max(axis=0)
+            k = np.floor(np.log2(np.maximum(radius, 1e-300))).astype(np.int64)
+            classes = []
+            for c in np.unique(k):
+                idx = np.flatnonzero(k == c)
+                classes.append((float(radius[idx].max()), idx, cKDTree(centroid[:, idx].T)))
+            object.__setattr__(self, "_classes", classes)
+        return classes
+
+    def _exhaustive(self, x: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+        """For each point, the lowest-numbered tetrahedron containing it (-1: none) and its
+        barycentric coordinates: the answer of a check against every tetrahedron, in
+        memory and time proportional to the candidates (tetrahedra whose bounding sphere
+        holds the point; within a size class all share the class's largest radius)."""
+        n = x.shape[0]
+        best = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        best_lam = np.full((n, 4), np.nan)
+        # a point accepted with barycentric tolerance tol lies a hair outside its
+        # tetrahedron: |x - centroid| <= sum |lambda_i| * radius <= (1 + 8 tol) * radius
+        pad = 1.0 + 8.0 * max(tol, 0.0)
+        for r_max, idx, tree in self._size_classes():
+            for start in range(0, n, 4096):  # bounded memory per batch of points
+                xs = x[start:start + 4096]
+                hits = tree.query_ball_point(xs, r_max * pad + 1e-12,
+                                             return_sorted=False)
+                counts = np.fromiter(map(len, hits), dtype=np.int64, count=len(hits))
+                if counts.sum() == 0:
+                    continue
+                pt = np.repeat(np.arange(len(hits)), counts)
+                cand = idx[np.fromiter(chain.from_iterable(hits), dtype=np.int64,
+                                       count=int(counts.sum()))]
+                lam = np.einsum("nij,nj->ni", self._inv[cand], xs[pt] - self._origin[cand])
+                lam4 = np.concatenate([1.0 - lam.sum(-1, keepdims=True), lam], axis=-1)
+                inside = np.all(lam4 >= -tol, axis=-1)
+                pt, cand, lam4 = pt[inside], cand[inside], lam4[inside]
+                order = np.lexsort((cand, pt))  # per point, lowest tetrahedron first
+                pt, cand, lam4 = pt[order], cand[order], lam4[order]
+                first = np.flatnonzero(np.r_[True, pt[1:] != pt[:-1]]) if pt.size else pt
+                rows = start + pt[first]
+                better = cand[first] < best[rows]
+                best[rows[better]] = cand[first][better]
+                best_lam[rows[better]] = lam4[first][better]
+        best[best == np.iinfo(np.int64).max] = -1
+        return best, best_lam
 
 
 def p2_shape_values(bary: np.ndarray) -> np.ndarray:
@@ -118,6 +163,25 @@ def evaluate(locator: PointLocator, element_dofs: np.ndarray, values: np.ndarray
     ndarray (n, m)
     """
     tet, bary = locator.locate(x_mm)
+    return evaluate_located(tet, bary, element_dofs, values)
+
+
+def evaluate_located(tet: np.ndarray, bary: np.ndarray, element_dofs: np.ndarray,
+                     values: np.ndarray) -> np.ndarray:
+    """P2 field(s) at points already located by :meth:`PointLocator.locate`; NaN where
+    ``tet`` is -1 (lets a caller that also needs the tetrahedra locate once).
+
+    Parameters
+    ----------
+    tet : ndarray of int (n,)
+    bary : ndarray (n, 4)
+    element_dofs : ndarray of int (10, n_tets)
+    values : ndarray (n_dofs, m)
+
+    Returns
+    -------
+    ndarray (n, m)
+    """
     out = np.full((tet.size, values.shape[1]), np.nan)
     ok = tet >= 0
     if ok.any():

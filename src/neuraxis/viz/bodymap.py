@@ -1,7 +1,8 @@
 """Body-map figure: back and front views with paresthesia and pain overlaid (PNG).
 
 matplotlib is imported inside :func:`plot_body_map` (``pip install 'neuraxis[plot]'``);
-no pyplot, so no global figure state.
+no pyplot, so no global figure state. The drawing and the numbers come from
+:mod:`neuraxis.perception.regions` and :mod:`neuraxis.perception.painmap`.
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ import numpy as np
 
 from neuraxis._soft_import import soft_import
 from neuraxis._validate import NeuraxisInputError
-from neuraxis.perception.bodymap import (
-    EXTENT,
-    VIEWS,
+from neuraxis.perception.painmap import (
     PainMap,
     _as_pain_map,
     _check_min_strength,
-    _drawing,
     _pain_masks,
-    _raster,
     _strengths,
     coverage,
+)
+from neuraxis.perception.regions import (
+    EXTENT,
+    VIEWS,
+    _drawing,
+    _raster,
     dermatome_side_names,
 )
 
@@ -45,17 +48,43 @@ def _patch(mpl_path, mpl_patches, poly: np.ndarray, **kw):
     return mpl_patches.PathPatch(mpl_path.Path(np.vstack([poly, poly[:1]]), closed=True), **kw)
 
 
-def plot_body_map(path: str | Path, *, paresthesia: Mapping[str, float],
+def plot_body_map(paresthesia: Mapping[str, float], path: str | Path, *,
                   pain: PainMap | Sequence[str] | None = None, title: str = "",
                   min_strength: float = 0.0) -> Path:
     """Back and front body map with paresthesia and pain overlaid, as a PNG.
 
-    See :func:`neuraxis.perception.bodymap.plot_body_map`.
+    Paresthesia fills each dermatome with a sequential colour by strength (fraction of
+    fibers recruited), the pain map is outlined and hatched in red. Needs matplotlib
+    (``pip install 'neuraxis[plot]'``).
+
+    Parameters
+    ----------
+    paresthesia : Mapping[str, float]
+        ``{dermatome_side: strength}`` (fraction of fibers recruited, 0..1), e.g.
+        ``ScsResult.paresthesia``.
+    path : str | Path
+        Output PNG file; its folder must exist.
+    pain : PainMap | sequence of str | None
+        Pain map to overlay; with it the subtitle gives the coverage numbers.
+    title : str
+        Figure title.
+    min_strength : float
+        Dermatomes with strength above this are drawn (fraction of fibers).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> plot_body_map({"L1_left": 0.9}, "body.png", pain=["low_back"])  # doctest: +SKIP
     """
     mpl = soft_import("matplotlib", "plot", "Plotting the body map")
     from matplotlib import patches as mpatches
     from matplotlib import path as mpath
     from matplotlib import patheffects
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.cm import ScalarMappable
     from matplotlib.collections import PatchCollection
     from matplotlib.colors import LinearSegmentedColormap, Normalize
@@ -77,6 +106,7 @@ def plot_body_map(path: str | Path, *, paresthesia: Mapping[str, float],
     norm = Normalize(0.0, 1.0)
 
     fig = Figure(figsize=(8.2, 9.0), dpi=150)
+    FigureCanvasAgg(fig)
     xmin, xmax, ymin, ymax = EXTENT
     width = 0.40
     axes = {"back": fig.add_axes((0.04, 0.13, width, 0.755)),
