@@ -286,9 +286,10 @@ def test_spread_progress_on_a_terminal_only_without_json(tmp_path, monkeypatch):
                                   "--out", str(tmp_path / "p.png"), *extra])
         assert res.exit_code == 0, res.output
     assert [(enabled, label) for enabled, label, _ in seen] == [
-        (True, "spread of morphine, 1 h"), (False, "spread of morphine, 1 h")]
+        (True, "morphine: 1 h of spread, figure"), (False, "morphine: 1 h of spread, figure")]
     for _, _, calls in seen:
-        assert calls and calls[-1][0] == calls[-1][1] == 60  # 1 h at 60 s steps
+        assert calls[-2] == (60, 61)  # 1 h at 60 s steps, then the figure
+        assert calls[-1] == (61, 61)
 
 
 def test_progress_bar_stays_off_the_output_when_not_a_terminal(tmp_path):

@@ -276,11 +276,20 @@ def pump_spread(
              for d in drugs}
     results = []
     for drug in drugs:
-        with _progress_bar(not json_out, 1, f"spread of {drug}, {hours:g} h") as progress:
+        # One bar per drug: the time steps of the solver, then one step for the figure.
+        with _progress_bar(not json_out, 1, f"{drug}: {hours:g} h of spread, figure"
+                           ) as progress:
+            steps = [0]
+
+            def on_step(done: int, total: int, bar: Any = progress, n: list = steps) -> None:
+                n[0] = total + 1
+                bar(done, total + 1)
+
             res = simulate_spread(tip_level=rx.catheter.tip_level, drug=drug, duration_h=hours,
                                   dose_mg_per_day=plan.dose_per_drug_mg_per_day[drug],
-                                  flow_ml_per_day=plan.daily_volume_ml, progress=progress)
-        plot_spread(res, paths[drug])
+                                  flow_ml_per_day=plan.daily_volume_ml, progress=on_step)
+            plot_spread(res, paths[drug])
+            progress(steps[0], steps[0])
         results.append((res, paths[drug]))
     if json_out:
         _echo_json({"drugs": [{**r.to_dict(), "figure": str(p)} for r, p in results]})
@@ -365,11 +374,11 @@ def _catalogue(kind: str, specs: list[Any], json_out: bool) -> None:
 @pump_app.command("drugs")
 @user_errors
 def pump_drugs(json_out: JsonOpt = False) -> None:
-    """List the intrathecal drugs: strengths, consensus doses and limits, titration,
-    stability, each with its source ([unverified] where not confirmed).
+    """List the drugs: strengths, consensus doses and limits, titration, stability.
 
-    Doses are shown in each drug's display unit (ug for ziconotide and clonidine-like
-    drugs dosed in micrograms); --json gives the stored values in mg.
+    One row per value with its unit and source (flagged unverified where not confirmed).
+    Doses show in each drug's display unit (ug for ziconotide); --json gives the stored
+    values in mg.
     """
     from neuraxis.pump.tables import drug_names, load_drug
 
@@ -379,8 +388,10 @@ def pump_drugs(json_out: JsonOpt = False) -> None:
 @pump_app.command("pumps")
 @user_errors
 def pump_pumps(json_out: JsonOpt = False) -> None:
-    """List the pump models: kind, reservoir, alarm volume, minimum flow, tolerance,
-    tubing, battery and MRI limits, each with its source."""
+    """List the pumps: kind, reservoir, alarm volume, minimum flow, tolerance, MRI limits.
+
+    One row per value with its unit and source (flagged unverified where not confirmed).
+    """
     from neuraxis.pump.tables import load_pump, pump_names
 
     _catalogue("pumps", [load_pump(p) for p in pump_names()], json_out)
@@ -389,8 +400,11 @@ def pump_pumps(json_out: JsonOpt = False) -> None:
 @pump_app.command("catheters")
 @user_errors
 def pump_catheters(json_out: JsonOpt = False) -> None:
-    """List the catheter models: inner diameter and the internal volume per cm it gives
-    (used for the dead space and the priming bolus), each with its source."""
+    """List the catheters: inner diameter and the internal volume per cm it gives.
+
+    The volume per cm sets the dead space and the priming bolus; each value with its
+    unit and source.
+    """
     from neuraxis.pump.tables import catheter_names, load_catheter
 
     _catalogue("catheters", [load_catheter(c) for c in catheter_names()], json_out)
