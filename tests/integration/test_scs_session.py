@@ -1,0 +1,101 @@
+"""ScsSession: what a new program reuses, and every amplitude metric from one place
+(coarse mesh, small seeded population)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("gmsh")
+pytest.importorskip("skfem")
+pytest.importorskip("pyamg")
+
+from neuraxis import NeuraxisInputError  # noqa: E402
+from neuraxis.perception import ScsSession, make_program  # noqa: E402
+from neuraxis.scenario import load_scenario  # noqa: E402
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scs_1x8_t8_low_back.yaml"
+SMALL = ["mesh=coarse", "fibers.dc=40", "fibers.dr_per_root=2"]
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> ScsSession:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NEURAXIS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield ScsSession(load_scenario(EXAMPLE, SMALL))
+    mp.undo()
+
+
+def _program(session: ScsSession, contacts: dict, pw: float = 300.0):  # noqa: ANN202
+    return make_program(contacts, 3.0, pw, contact_names=tuple(session.contact_z_mm))
+
+
+def test_line_located_potentials_equal_the_general_probe(session: ScsSession) -> None:
+    """The DC fibers' potentials come from walking their lines through the mesh; they
+    must equal the general point locator's (the same P2 evaluation) to rounding."""
+    from neuraxis.fibers import compartment_points_mm
+
+    prog = session.scenario.program
+    n_nodes, ve = session.contact_potentials(prog)
+    windows = session.windows(prog)
+    dc = np.flatnonzero(session.kinds == "dc")[:12]
+    for i in dc:
+        cab = session.cable(float(session.fibers.diameter_um[i]), int(n_nodes[i]))
+        w = windows[i]
+        pts = compartment_points_mm(session.fibers.paths_mm[i], cab.x_um,
+                                    center_mm=0.5 * (w[0] + w[1]))
+        direct = session.basis.probe(pts) * 1e3
+        assert np.allclose(ve[i], direct, rtol=1e-12, atol=1e-12 * np.abs(direct).max())
+
+
+def test_a_shape_is_computed_once_and_cables_once(session: ScsSession,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import neuraxis.axons as axons
+
+    built: list[tuple] = []
+    real = axons.build_cable
+
+    def counting(model: str, d: float, n: int, **kw: str):  # noqa: ANN202
+        built.append((d, n))
+        return real(model, d, n, **kw)
+
+    monkeypatch.setattr(axons, "build_cable", counting)
+    a = session.evaluate(_program(session, {"E4": -1, "E5": 1}))
+    b = session.evaluate(_program(session, {"E4": -1, "E5": 1}).with_amplitude(5.0))
+    assert b.thresholds is a.thresholds  # same shape: no new search
+    assert b.program.amplitude_ma == 5.0
+    n_before = len(built)
+    session.evaluate(_program(session, {"E4": -1, "E5": 1}, pw=210.0))  # same windows
+    assert len(built) == n_before  # every cable came from the session
+    assert len(built) == len(set(built))  # and none was built twice
+
+
+def test_every_amplitude_metric_follows_from_the_thresholds(session: ScsSession) -> None:
+    res = session.evaluate(_program(session, {"E3": 0.5, "E4": -1, "E5": 0.5}))
+    thr = np.nan_to_num(res.thresholds.threshold_ma, nan=np.inf)
+    kinds = res.kinds
+    prev = -1.0
+    for amp in (0.5, 1.5, 3.0, 6.0):
+        m = res.at(amp)
+        assert m.dc_recruited_fraction == pytest.approx(np.mean(thr[kinds == "dc"] <= amp))
+        assert m.dr_recruited_fraction == pytest.approx(np.mean(thr[kinds == "dr"] <= amp))
+        fired = {d for d, t in zip(res.dermatome, thr, strict=True) if t <= amp}
+        assert {k for k, v in m.paresthesia.items() if v > 0} == fired
+        assert m.pain_coverage_pct >= prev  # coverage grows with the amplitude
+        prev = m.pain_coverage_pct
+        d = m.to_dict()
+        assert d["amplitude_ma"] == amp and d["pain_coverage_pct"] == round(
+            m.pain_coverage_pct, 2)
+    whole = res.to_dict()
+    assert whole["pain_coverage_pct"] == res.at().to_dict()["pain_coverage_pct"]
+    assert whole["perception_threshold_ma"] == pytest.approx(thr[kinds == "dc"].min(),
+                                                             abs=1e-4)
+
+
+def test_a_program_for_another_lead_is_refused(session: ScsSession) -> None:
+    paddle = make_program({"E12": -1, "E13": 1}, 3.0,
+                          contact_names=tuple(f"E{i}" for i in range(1, 17)))
+    with pytest.raises(NeuraxisInputError, match="not on the lead"):
+        session.evaluate(paddle)
