@@ -1,16 +1,17 @@
-"""Benchmark: how fast a new program gives its coverage once the field basis is cached.
+"""Benchmark: a new program on a warm SCS session (issue 10: at most 1.0 s; new amplitude < 10 ms).
 
-Runs the bundled 1x8 scenario (default mesh) three ways in one process:
+Runs the bundled 1x8 scenario (default mesh) in one process:
 
-1. cold: no cache, the field basis is meshed and solved (the reference);
-2. a new program *shape* on the cached basis (other contacts and pulse width): the
-   basis is loaded and every fiber's threshold is recomputed;
-3. a new *amplitude* only: recruitment is a comparison with the thresholds.
+1. cold: no field cache; the session meshes and solves the basis, samples the fibers, and
+   the scenario's program is evaluated (the reference);
+2. a new program *shape* on the warm session (other contacts, other pulse width): cables,
+   potentials per contact and the locators are reused; only the threshold search runs;
+3. a new *amplitude* only: ``result.at(amplitude)`` (a comparison with the thresholds,
+   paresthesia map, coverage, side effects).
 
-Prints the time of each and the ratio of (1) to (2). Issue 4: "a new program on the same
-lead placement gives its coverage in seconds, not minutes".
+Prints each time and the ratio of (1) to (2) and (3).
 Run: ``python benchmarks/scs_reprogram.py [--scenario examples/scs_1x8_t8_low_back.yaml]``
-(needs ``pip install '.[fem,plot]'``).
+(needs ``pip install '.[fem]'``).
 """
 
 from __future__ import annotations
@@ -27,42 +28,48 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default=str(Path(__file__).resolve().parents[1] / "examples"
                                              / "scs_1x8_t8_low_back.yaml"))
+    ap.add_argument("--repeat", type=int, default=3, help="new-shape programs timed")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["NEURAXIS_CACHE_DIR"] = tmp
-        from neuraxis.perception.bodymap import coverage
-        from neuraxis.perception.evaluate import paresthesia_map, run_scs
-        from neuraxis.scenario import apply_overrides, load_scenario
+        from neuraxis.perception import ScsSession
+        from neuraxis.scenario import load_scenario
 
+        small = load_scenario(args.scenario, ["mesh=coarse", "fibers.dc=10",
+                                              "fibers.dr_per_root=1"])
+        ScsSession(small, cache=False).evaluate(small.program)  # numba compile, untimed
         sc = load_scenario(args.scenario)
-        run_scs(apply_overrides(sc, ["mesh=coarse", "fibers.dc=10", "fibers.dr_per_root=1"]),
-                cache=False)  # compile the numba kernels outside the timings
         t = time.perf_counter()
-        cold = run_scs(sc)
+        session = ScsSession(sc)
+        first = session.evaluate(sc.program)
         cold_s = time.perf_counter() - t
-        new = apply_overrides(sc, ["program.contacts={E5: -1, E6: 1}",
-                                   "program.pulse_width_us=210"])
-        t = time.perf_counter()
-        warm = run_scs(new)
-        warm_s = time.perf_counter() - t
+        shapes = [["program.contacts={E5: -1, E6: 1}", "program.pulse_width_us=210"],
+                  ["program.contacts={E2: 0.5, E3: -1, E4: 0.5}", "program.pulse_width_us=400"],
+                  ["program.contacts={E6: -1, E7: 1}", "program.pulse_width_us=300"]]
+        warm = []
+        for sets in shapes[:args.repeat]:
+            prog = load_scenario(args.scenario, sets).program
+            t = time.perf_counter()
+            res = session.evaluate(prog)
+            warm.append(time.perf_counter() - t)
         t = time.perf_counter()
         n_amp = 50
         for k in range(n_amp):
-            amp = 0.5 + 0.1 * k
-            par = paresthesia_map(warm.dermatome, warm.thresholds.recruited(amp))
-            cov = coverage(warm.pain, par)
+            m = res.at(0.5 + 0.1 * k)
         amp_s = (time.perf_counter() - t) / n_amp
-    n = len(cold.fibers)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs; scenario {Path(args.scenario).name}, "
-          f"{n} fibers, mesh {sc.get('mesh', 'default')}")
-    print(f"cold (mesh + solve + thresholds): {cold_s:.1f} s (basis {cold.timings_s['field_basis']:.1f} s, "
-          f"thresholds {cold.timings_s['thresholds']:.1f} s)")
-    print(f"new program shape on the cached basis: {warm_s:.2f} s (basis load "
-          f"{warm.timings_s['field_basis']:.2f} s, thresholds {warm.timings_s['thresholds']:.2f} s, "
-          f"{n / warm.timings_s['thresholds']:.0f} thresholds/s)")
-    print(f"new amplitude only: {amp_s * 1e3:.1f} ms (coverage {cov.pain_coverage_pct:.0f} % at "
-          f"{amp:.1f} mA)")
-    print(f"ratio cold / new shape: {cold_s / warm_s:.1f}x")
+    n = len(session.fibers)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs; scenario "
+          f"{Path(args.scenario).name}, {n} fibers, mesh {sc.mesh}")
+    print(f"cold (mesh + solve + fibers + thresholds): {cold_s:.1f} s (basis "
+          f"{first.timings_s['field_basis']:.1f} s, thresholds {first.timings_s['thresholds']:.1f} s)")
+    for sets, s in zip(shapes, warm, strict=False):
+        print(f"new program shape on the warm session ({', '.join(sets)}): {s:.2f} s "
+              f"({n / s:.0f} thresholds/s)")
+    best = min(warm)
+    print(f"new amplitude only (result.at): {amp_s * 1e3:.2f} ms (coverage "
+          f"{m.pain_coverage_pct:.0f} % at {m.amplitude_ma:.1f} mA)")
+    print(f"ratio cold / new shape: {cold_s / best:.1f}x (median new shape "
+          f"{sorted(warm)[len(warm) // 2]:.2f} s); cold / new amplitude: {cold_s / amp_s:.0f}x")
 
 
 if __name__ == "__main__":
