@@ -167,15 +167,14 @@ def scs_run(
 def _figures(result: Any, sc: Any, folder: Path, data: dict, steps: _Steps) -> dict:
     import yaml
 
-    from neuraxis.perception.bodymap import plot_body_map
-    from neuraxis.perception.figures import plot_recruitment, plot_spine_section
     from neuraxis.perception.report import write_report
+    from neuraxis.viz.bodymap import plot_body_map
+    from neuraxis.viz.scs import plot_recruitment, plot_spine_section
 
     here = result.at()
     jobs = [
         ("Body map: pain (red outline) and paresthesia at the program amplitude",
-         lambda: plot_body_map(folder / "body_map.png", paresthesia=here.paresthesia,
-                               pain=result.pain,
+         lambda: plot_body_map(here.paresthesia, folder / "body_map.png", pain=result.pain,
                                title=f"{sc.name}: {result.program.amplitude_ma:g} mA")),
         ("Recruitment curves", lambda: plot_recruitment(result, folder / "recruitment.png")),
         ("Spine cross-section: lead, field and fibers",
