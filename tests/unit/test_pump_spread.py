@@ -322,16 +322,6 @@ def test_plot_without_matplotlib_names_the_extra(monkeypatch, tmp_path):
         plot_spread(res, tmp_path / "x.png")
 
 
-def test_import_is_light():
-    code = ("import json, sys\nimport neuraxis.pump.spread, neuraxis.viz.pump_spread\n"
-            "print(json.dumps({m: m in sys.modules for m in ['matplotlib', 'scipy']}))\n")
-    env = dict(os.environ, PYTHONPATH=str(SRC))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, timeout=60, check=True)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"matplotlib": False,
-                                                               "scipy": False}
-
-
 def test_plot_uses_the_object_api_without_pyplot(tmp_path):
     """The figure is drawn on a matplotlib Figure; pyplot (global state) is never loaded."""
     pytest.importorskip("matplotlib")
