@@ -24,7 +24,6 @@ from neuraxis._validate import NeuraxisInputError, check_option, check_range
 #: Largest amplitude accepted (mA): the top of current pulse generators' range (e.g. 25.5 mA;
 #: unverified against a manual).
 MAX_AMPLITUDE_MA = 25.5
-PROGRAM_KEYS = ("contacts", "amplitude_ma", "pulse_width_us", "rate_hz", "waveform")
 #: Allowed ranges (low, high) of the program's numbers.
 AMPLITUDE_RANGE_MA = (0.0, MAX_AMPLITUDE_MA)
 PULSE_WIDTH_RANGE_US = (20.0, 1000.0)
@@ -174,15 +173,3 @@ def check_fractions(contacts: Any, contact_names: tuple[str, ...],
             f"Invalid value for {field!r}: the cathodes' fractions sum to "
             f"{-cathodic:g}; they must sum to -1 (the amplitude is the total cathodic current)")
     return fractions
-
-
-def program_from_scenario(section: Any, contact_names: tuple[str, ...]) -> Program:
-    """Transitional: the scenario layer builds programs now (to be removed)."""
-    if not isinstance(section, dict):
-        raise NeuraxisInputError(
-            "Invalid scenario: the 'program' section is missing or not a mapping; give e.g. "
-            "program: {contacts: {E4: -1, E5: 1}, amplitude_ma: 3, pulse_width_us: 300, "
-            "rate_hz: 50}")
-    for key in section:
-        check_option("program key", str(key), PROGRAM_KEYS)
-    return make_program(**{"contacts": None, **section}, contact_names=contact_names)
