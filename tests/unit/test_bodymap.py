@@ -247,6 +247,22 @@ def test_pain_map_errors(names, match):
         pain_map(names)
 
 
+def test_unknown_names_suggest_the_closest_few_not_every_name():
+    """Issue 10: the message names at most three close names, not all ~100."""
+    with pytest.raises(NeuraxisInputError,
+                       match=r"'pain region'.*but got 'buttock_lft' - did you mean "
+                             r"'buttock_left'( or '[a-z_]+'){0,2}\?$") as err:
+        pain_map(["buttock_lft"])
+    msg = str(err.value)
+    assert "S5_right" not in msg and "low_back" not in msg and len(msg) < 260
+    assert "neuraxis scs regions" in msg
+    with pytest.raises(NeuraxisInputError, match=r"but got 'zzz'$"):  # nothing close
+        pain_map(["zzz"])
+    with pytest.raises(NeuraxisInputError, match=r"did you mean 'T10_left'") as err:
+        coverage(["low_back"], {"T10_lft": 1.0})
+    assert "C2_left" not in str(err.value)
+
+
 def test_pain_map_dataclass_validates_too():
     with pytest.raises(NeuraxisInputError, match="did you mean 'low_back'"):
         PainMap(names=("lowback",))

@@ -22,6 +22,40 @@ def _fmt(v: object, unit: str = "") -> str:
     return f"{v}{unit}"
 
 
+#: Provenance keys shown first, with their labels; any other key follows as given.
+_PROVENANCE_LABELS = {
+    "neuraxis_version": "neuraxis version",
+    "date_utc": "Date (UTC)",
+    "scenario_file": "Scenario file",
+    "overrides": "Overrides (--set)",
+    "field_key": "Field basis key",
+    "contact_impedance_kohm": "Contact access resistance (kOhm)",
+}
+
+
+def _provenance_value(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_fmt(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "none"
+    return _fmt(value)
+
+
+def _provenance(prov: object) -> str:
+    """The provenance block (HTML, every value escaped): the research-model notice, then
+    version, date, scenario, field key and contact impedances."""
+    if not isinstance(prov, dict):
+        return ""
+    notice = prov.get("notice") or ("Research model, not a clinical device: these numbers "
+                                    "come from a computational model.")
+    keys = [k for k in _PROVENANCE_LABELS if k in prov]
+    keys += [k for k in prov if k not in _PROVENANCE_LABELS and k != "notice"]
+    rows = "".join(f"<tr><th>{html.escape(_PROVENANCE_LABELS.get(k, str(k)))}</th>"
+                   f"<td>{html.escape(_provenance_value(prov[k]))}</td></tr>" for k in keys)
+    return (f'<section class="provenance"><p class="notice">{html.escape(str(notice))}</p>'
+            f"<table>{rows}</table></section>")
+
+
 def write_report(results: dict, scenario_text: str, figures: dict[str, Path],
                  path: str | Path) -> Path:
     """Write ``report.html``.
@@ -29,12 +63,20 @@ def write_report(results: dict, scenario_text: str, figures: dict[str, Path],
     Parameters
     ----------
     results : dict
-        The results.json object (:meth:`ScsResult.to_dict`).
+        The results.json object (:meth:`ScsResult.to_dict`). With a ``provenance`` key
+        (neuraxis version, date, field key, contact impedances, the research-model
+        notice) a provenance block opens the page.
     scenario_text : str
         The scenario as run (YAML, after overrides).
     figures : dict
         Caption -> PNG path.
-    path : path of the HTML file
+    path : str | Path
+        The HTML file to write.
+
+    Returns
+    -------
+    Path
+        The written file.
     """
     r = results
     rows = [("Perception threshold (first dorsal-column fiber)", _fmt(r["perception_threshold_ma"], " mA")),
@@ -54,6 +96,7 @@ def write_report(results: dict, scenario_text: str, figures: dict[str, Path],
                    f" %</td><td>{html.escape(s['effect'])}</td></tr>" for s in r["side_effects"])
     figs = "".join(_img(p, caption) for caption, p in figures.items())
     timings = html.escape(json.dumps(r["timings_s"]))
+    provenance = _provenance(r.get("provenance"))
     doc = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"/>
 <title>neuraxis SCS report: {html.escape(str(r.get('name') or 'scenario'))}</title>
@@ -65,9 +108,12 @@ th {{ background: #f4f4f4; font-weight: 600; }}
 figure {{ display: inline-block; margin: 0.5em; vertical-align: top; }}
 figure img {{ max-width: 100%; border: 1px solid #ddd; }}
 figcaption {{ font-size: 0.85em; color: #555; }}
+.provenance {{ border: 1px solid #e0b000; background: #fffbea; padding: 0.5em 1em; }}
+.provenance .notice {{ font-weight: 600; }}
 pre {{ background: #f8f8f8; padding: 1em; overflow-x: auto; }}
 </style></head><body>
 <h1>SCS report: {html.escape(str(r.get('name') or 'scenario'))}</h1>
+{provenance}
 <p>Definitions: perception threshold = first dorsal-column fiber to fire; discomfort threshold
 = first dorsal-root fiber; paresthesia strength = fraction of a dermatome's fibers recruited;
 coverage = % of the pain area whose dermatome has paresthesia. Produced by neuraxis from the
