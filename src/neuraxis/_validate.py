@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from pathlib import Path
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -187,3 +188,27 @@ def check_keys(field: str, mapping: object, allowed: Sequence[str]) -> dict:
         raise NeuraxisInputError(
             f"Invalid key {key!r} in {field!r}. {listing}, but got {key!r}{hint}")
     return mapping
+
+
+def read_text_file(path: str | Path, what: str = "input file") -> str:
+    """Read a UTF-8 text file, refusing folders and binary files with a clear message.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    NeuraxisInputError
+        A folder, or a file that is not UTF-8 text (an image, a spreadsheet).
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise NeuraxisInputError(f"Invalid {what} '{p}': it is a folder, not a file")
+    if not p.exists():
+        raise FileNotFoundError(2, f"File not found: '{p}'", str(p))
+    data = p.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise NeuraxisInputError(f"Invalid {what} '{p}': a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise NeuraxisInputError(f"Invalid {what} '{p}': not UTF-8 text") from None

@@ -8,6 +8,7 @@ Heavy modules (numba) are imported inside the commands so ``--help`` is fast.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 import time
@@ -18,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from neuraxis._validate import NeuraxisInputError, check_option
+from neuraxis._validate import NeuraxisInputError, check_option, read_text_file
 from neuraxis.cli._render import (
     _echo_json,
     _fmt,
@@ -181,7 +182,8 @@ def read_fibers_csv(path: Path) -> list[dict[str, Any]]:
         what = "is a folder, not a file" if path.is_dir() else "not found"
         raise FileNotFoundError(f"Invalid value for '--csv': file '{path}' {what}")
     required = ", ".join(repr(c) for c in FIBER_COLUMNS)
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+    text = read_text_file(path, "CSV file")  # folders and binary files refused
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
         header = [h.strip() for h in (reader.fieldnames or [])]
         missing = [c for c in FIBER_COLUMNS if c not in header]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuraxis._validate import NeuraxisInputError, check_keys, check_option
+from neuraxis._validate import NeuraxisInputError, check_keys, check_option, read_text_file
 from neuraxis.scenario.schema import SECTIONS, section_keys
 
 #: Pairs of paths that name the same value (the second is an alias).
@@ -57,34 +57,10 @@ def parse_yaml(text: str, where: str) -> Any:
         raise NeuraxisInputError(f"Invalid scenario {where}: not valid YAML ({exc})") from None
 
 
-def read_text_file(path: str | Path, what: str = "scenario file") -> str:
-    """Read a UTF-8 text file, refusing folders and binary files with a clear message.
-
-    Raises
-    ------
-    FileNotFoundError
-        If there is no such file.
-    NeuraxisInputError
-        A folder, or a file that is not UTF-8 text (an image, a spreadsheet).
-    """
-    p = Path(path)
-    if p.is_dir():
-        raise NeuraxisInputError(f"Invalid {what} '{p}': it is a folder, not a file")
-    if not p.exists():
-        raise FileNotFoundError(2, f"File not found: '{p}'", str(p))
-    data = p.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise NeuraxisInputError(f"Invalid {what} '{p}': a binary file, not YAML text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise NeuraxisInputError(f"Invalid {what} '{p}': not UTF-8 text") from None
-
-
 def read_scenario(path: str | Path) -> dict[str, Any]:
     """Read a scenario file into its raw mapping (sections checked, values not yet)."""
     p = Path(path)
-    data = parse_yaml(read_text_file(p), f"file '{p}'")
+    data = parse_yaml(read_text_file(p, "scenario file"), f"file '{p}'")
     if not isinstance(data, dict):
         raise NeuraxisInputError(
             f"Invalid scenario file '{p}': expected a mapping with sections "

@@ -228,3 +228,11 @@ def test_python_dash_m_runs_the_cli():
                          capture_output=True, text=True, timeout=120, check=True,
                          env=dict(os.environ, PYTHONPATH=str(src)))
     assert "low_back" in out.stdout
+
+
+def test_binary_csv_is_one_error_line(tmp_path: Path) -> None:
+    png = tmp_path / "fibers.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    res = runner.invoke(app, ["axon", "thresholds", "--csv", str(png)])
+    assert res.exit_code == 2 and "a binary file, not text" in res.output
+    assert "Traceback" not in res.output
