@@ -229,7 +229,7 @@ def find_thresholds(
             geometry, max_ma, backend, progress)
 
 
-def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_s_per_m,  # noqa: ANN001, ANN202, PLR0913
+def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_s_per_m,
                      polarity, shape, model, ve_list, n_nodes, dt_us, tstop_ms, rel_tol,
                      gap_us, geometry, max_ma, backend, progress):
     check_option("model", model, MODELS)
@@ -312,7 +312,7 @@ def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_
         ve_b = np.stack([ves[i] for i in idx], axis=-1)
         # fibers whose own tstop is shorter than the group's just run longer: harmless
 
-        def make_fires(s_dt_us: float, batch=batch, ve_b=ve_b, idx=idx):  # noqa: ANN001, ANN202
+        def make_fires(s_dt_us: float, batch=batch, ve_b=ve_b, idx=idx):
             steps = int(np.ceil(tstop[idx].max() / (s_dt_us * 1e-3) - 1e-9))
             s_wave = np.stack([waves[i].samples(s_dt_us, steps) for i in idx], axis=-1)
 

@@ -17,7 +17,7 @@ from neuraxis.axons.models import mrg, sweeney
 GATES = {"axnode": ("m", "h", "p", "s"), "sweeney": ("m", "h")}
 
 
-def _vtrap(u, c):  # noqa: ANN001, ANN202 - array or scalar
+def _vtrap(u, c):  # array or scalar
     """u / (1 - exp(-u / c)), continuous at u = 0 (limit c)."""
     x = u / c
     small = np.abs(x) < 1e-7
@@ -25,7 +25,7 @@ def _vtrap(u, c):  # noqa: ANN001, ANN202 - array or scalar
     return np.where(small, c * (1.0 + 0.5 * x), u / -np.expm1(-(x + small * 1e-30)))
 
 
-def _vtrap_s(u, c):  # noqa: ANN001, ANN202 - scalar-only twin used under numba
+def _vtrap_s(u, c):  # scalar-only twin used under numba
     x = u / c
     if abs(x) < 1e-7:
         return c * (1.0 + 0.5 * x)
@@ -67,10 +67,10 @@ _SAM, _SBM = sweeney.SWEENEY_RATES["am"], sweeney.SWEENEY_RATES["bm"]
 _SAH, _SBH = sweeney.SWEENEY_RATES["ah"], sweeney.SWEENEY_RATES["bh"]
 
 
-def make_axnode_rates(vtrap):  # noqa: ANN001, ANN201
+def make_axnode_rates(vtrap):
     """Build the AXNODE rate function around a vtrap (array or scalar form)."""
 
-    def axnode_rates(v, q10):  # noqa: ANN001, ANN202
+    def axnode_rates(v, q10):
         """Alpha and beta (1/ms) of m, h, p, s at membrane potential v (mV).
 
         ``q10`` holds the factors for (m, h, p, s).
@@ -91,7 +91,7 @@ def make_axnode_rates(vtrap):  # noqa: ANN001, ANN201
 axnode_rates = make_axnode_rates(_vtrap)
 
 
-def sweeney_rates(v):  # noqa: ANN001, ANN201
+def sweeney_rates(v):
     """Alpha and beta (1/ms) of m, h for the Sweeney node at v (mV)."""
     am = (_SAM[0] + _SAM[1] * v) / (1.0 + np.exp(-(v + _SAM[2]) / _SAM[3]))
     bm = am / np.exp((v + _SBM[0]) / _SBM[1])
@@ -110,7 +110,7 @@ def steady_gates(mechanism: str, v_mv: float, params: np.ndarray) -> np.ndarray:
     return np.array([am / (am + bm), ah / (ah + bh)])
 
 
-def step_gates(mechanism: str, v, gates, params, dt_ms):  # noqa: ANN001, ANN201
+def step_gates(mechanism: str, v, gates, params, dt_ms):
     """Advance gates by dt with v held (exact exponential, NEURON's cnexp), in place."""
     if mechanism == "axnode":
         rates = axnode_rates(v, params[7:11])
@@ -124,7 +124,7 @@ def step_gates(mechanism: str, v, gates, params, dt_ms):  # noqa: ANN001, ANN201
     return gates
 
 
-def conductances(mechanism: str, v, gates, params):  # noqa: ANN001, ANN201
+def conductances(mechanism: str, v, gates, params):
     """Total conductance (S/cm2) and sum of g*E (mA/cm2) of the node channels.
 
     With gates frozen over a step the ionic current is linear in v:
@@ -165,7 +165,7 @@ def gate_table(mechanism: str, params: np.ndarray, dt_ms: float) -> np.ndarray:
     the thresholds it gives are checked against the exact rates in
     ``tests/unit/test_integrators.py``.
     """
-    n = int(round((GATE_TABLE_V_MAX_MV - GATE_TABLE_V_MIN_MV) / GATE_TABLE_STEP_MV)) + 1
+    n = round((GATE_TABLE_V_MAX_MV - GATE_TABLE_V_MIN_MV) / GATE_TABLE_STEP_MV) + 1
     v = GATE_TABLE_V_MIN_MV + GATE_TABLE_STEP_MV * np.arange(n)
     rates = axnode_rates(v, params[7:11]) if mechanism == "axnode" else sweeney_rates(v)
     cols = []

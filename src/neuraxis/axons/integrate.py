@@ -57,12 +57,15 @@ class SimulationResult:
         Time steps actually computed (early stopping may end sooner).
     vm_nodes_mv : ndarray or None, shape (n_steps + 1, n_nodes, n_fibers)
         Membrane potential at the nodes, if recorded.
+    compartment_steps : int
+        Work done: compartment-steps computed, padding lanes included (benchmarks).
     """
 
     fired: np.ndarray
     t_cross_ms: np.ndarray
     n_steps_run: int
     vm_nodes_mv: np.ndarray | None = None
+    compartment_steps: int = 0
 
 
 def simulate(

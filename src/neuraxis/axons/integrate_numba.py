@@ -52,14 +52,14 @@ _XSTRIDE = np.uint64(_NX * LANES)
 
 
 @njit(cache=True, inline="always")
-def _cnexp(x, a, b, dt):  # noqa: ANN001, ANN202
+def _cnexp(x, a, b, dt):
     s = a + b
     inf = a / s
     return inf + (x - inf) * np.exp(-dt * s)
 
 
 @njit(cache=True, inline="always", error_model="numpy")
-def _sweep(n, coef, cb0, ve, vb0, x, sc, sc_old, e_pas):  # noqa: ANN001, ANN202
+def _sweep(n, coef, cb0, ve, vb0, x, sc, sc_old, e_pas):
     """One backward-Euler solve of a chunk: forward elimination, back substitution.
 
     Work rows are shifted by one (row 0 and row n + 1 are zero padding) and the
@@ -118,7 +118,7 @@ def _sweep(n, coef, cb0, ve, vb0, x, sc, sc_old, e_pas):  # noqa: ANN001, ANN202
 @njit(parallel=True, cache=True, error_model="numpy")
 def _kernel(mech, n, coef, ve, node_idx, area_fac, amp, wave, dt, det, v_det, early_stop,
             params, gates0, v_rest, e_pas, record, rec, quiet_from, quiet_lo, quiet_hi, table, tab_v0,
-            tab_inv_h):  # noqa: ANN001, ANN202
+            tab_inv_h):
     nf = amp.size  # a multiple of LANES (padded)
     nn = node_idx.size
     ng = gates0.size
@@ -291,4 +291,4 @@ def simulate_numba(batch: CableBatch, ve: np.ndarray, amp: np.ndarray, wave: np.
     fired = np.any(t_cross[det] < t_quiet, axis=0)
     n_run = int(steps_run.max()) if steps_run.size else 0
     vm_rec = rec[: n_run + 1, :, :nf] if record else None
-    return SimulationResult(fired, t_cross, n_run, vm_rec)
+    return SimulationResult(fired, t_cross, n_run, vm_rec, int(steps_run.sum()) * LANES * n)

@@ -89,4 +89,5 @@ def simulate_numpy(batch: CableBatch, ve: np.ndarray, amp: np.ndarray, wave: np.
             break
     t_quiet = np.where(quiet_step >= 0, quiet_step * dt, np.inf)
     fired = np.any(t_cross[det] < t_quiet, axis=0)
-    return SimulationResult(fired, t_cross, n_run, np.array(rec) if record else None)
+    return SimulationResult(fired, t_cross, n_run, np.array(rec) if record else None,
+                            n_run * n * nf)

@@ -143,8 +143,14 @@ def search_thresholds(
 #: Bracketing stage of :func:`staged_search`: coarse step (us) and tolerance.
 COARSE_DT_US = 5.0
 COARSE_REL_TOL = 0.01
+#: First, cheaper bracketing stage: the largest of these steps (us) that divides every
+#: pulse width, searched to ``PRESTAGE_REL_TOL`` (the near-threshold bisection rounds
+#: that dominate the cost move to a step 3-5x coarser; -17 % compartment-steps on the
+#: SCS benchmark, benchmarks/RESULTS.md).
+PRESTAGE_DT_US = (25.0, 20.0, 15.0, 10.0)
+PRESTAGE_REL_TOL = 0.02
 #: Backward Euler thresholds fall ~0.36 % per us of step (docs/numerics.md);
-#: used only to centre the final stage's first trial.
+#: used only to centre each following stage's first trial.
 BE_BIAS_PER_US = 0.0036
 
 
@@ -158,13 +164,16 @@ def staged_search(
     max_ma: float = 1e3,
     on_round: Callable[[int, int], None] | None = None,
 ) -> SearchResult:
-    """Threshold search in two stages: a cheap coarse-step bracket, then ``dt_us``.
+    """Threshold search in stages: cheap coarse-step brackets, then ``dt_us``.
 
     When ``dt_us`` is finer than :data:`COARSE_DT_US` (and every pulse width
-    is a multiple of it), a search at the coarse step to 1 % gives a starting
-    point; the final search at ``dt_us`` then starts next to it with a small
-    expansion factor. Only the final stage's simulations decide the result:
-    the coarse stage changes how many simulations are needed, never the answer.
+    is a multiple of it), a search at a step of 10-25 us to 2 %
+    (:data:`PRESTAGE_DT_US`, when one divides every pulse width) and then at
+    the coarse step to 1 % gives a starting point; each stage starts next to
+    the previous one's threshold (shifted by the backward-Euler bias) with a
+    small expansion factor. Only the final stage's simulations decide the
+    result: the coarse stages change how many simulations are needed, never
+    the bound the answer satisfies.
 
     Parameters
     ----------
@@ -183,22 +192,45 @@ def staged_search(
     Returns
     -------
     SearchResult
-        The final stage's result; ``n_evaluations`` counts both stages.
+        The final stage's result; ``n_evaluations`` counts every stage.
     """
     pw = np.asarray(pulse_width_us, dtype=float)
-    ratio = pw / COARSE_DT_US
-    coarse = dt_us < COARSE_DT_US and bool(np.all(np.abs(ratio - np.round(ratio)) < 1e-9))
     guess = np.asarray(initial_ma, dtype=float)
     evals = np.zeros(guess.size, dtype=int)
     expand = 1.4
-    if coarse:
-        res_c = search_thresholds(make_fires(COARSE_DT_US), guess, rel_tol=COARSE_REL_TOL,
-                                  max_ma=max_ma, expand_factor=1.4)
+    prev_dt = None
+    for stage_dt, stage_tol in _coarse_stages(pw, dt_us):
+        if prev_dt is not None:
+            guess = guess * (1.0 - BE_BIAS_PER_US * (prev_dt - stage_dt))
+        res_c = search_thresholds(make_fires(stage_dt), guess, rel_tol=stage_tol,
+                                  max_ma=max_ma, expand_factor=expand)
         evals += res_c.n_evaluations
-        shift = 1.0 - BE_BIAS_PER_US * (COARSE_DT_US - dt_us)
-        guess = np.where(np.isfinite(res_c.threshold_ma), res_c.threshold_ma * shift, guess)
+        guess = np.where(np.isfinite(res_c.threshold_ma), res_c.threshold_ma, guess)
+        guess = np.where(res_c.status == STATUS_ABOVE_MAX, max_ma, guess)  # one trial decides
+        expand = 1.0 + stage_tol
+        prev_dt = stage_dt
+    if prev_dt is not None:
+        guess = guess * (1.0 - BE_BIAS_PER_US * (prev_dt - dt_us))
         expand = 1.01
     res = search_thresholds(make_fires(dt_us), guess, rel_tol=rel_tol, max_ma=max_ma,
                             expand_factor=expand, on_round=on_round)
     return SearchResult(res.threshold_ma, res.lower_ma, res.status,
                         res.n_evaluations + evals, res.n_rounds)
+
+
+def _coarse_stages(pulse_width_us: np.ndarray, dt_us: float) -> list[tuple[float, float]]:
+    """(time step us, tolerance) of each coarse stage before the final one at ``dt_us``.
+
+    A stage is used only if its step divides every pulse width (phase edges on the grid).
+    """
+    def divides(step_us: float) -> bool:
+        r = pulse_width_us / step_us
+        return bool(np.all(np.abs(r - np.round(r)) < 1e-9))
+
+    stages = []
+    if dt_us < COARSE_DT_US and divides(COARSE_DT_US):
+        pre = [d for d in PRESTAGE_DT_US if divides(d)]
+        if pre:
+            stages.append((pre[0], PRESTAGE_REL_TOL))
+        stages.append((COARSE_DT_US, COARSE_REL_TOL))
+    return stages

@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from neuraxis.axons import cable as _cable
-from neuraxis.axons.integrate import QUIET_ABOVE_MV, QUIET_BELOW_MV
 from neuraxis.axons import stimulus, threshold
+from neuraxis.axons.integrate import QUIET_ABOVE_MV, QUIET_BELOW_MV
 from neuraxis.axons.models import mrg
 from neuraxis.axons.neuron_ref._build import TEMPERATURE_C, MRGFiber, build_mrg
 from neuraxis.axons.neuron_ref._compile import MOD_FILE, SUFFIX, _h, compile_mechanisms
@@ -79,7 +79,7 @@ def _check_inputs(fiber: MRGFiber, ve_mv_per_ma: np.ndarray, waveform_samples: n
     if ve.size != len(fiber.sections):
         raise ValueError(f"ve_mv_per_ma has {ve.size} values but the fiber has "
                          f"{len(fiber.sections)} sections")
-    n_steps = int(round(tstop_ms / (dt_us * 1e-3)))
+    n_steps = round(tstop_ms / (dt_us * 1e-3))
     if w.size < n_steps:
         raise ValueError(f"waveform_samples has {w.size} values but tstop_ms / dt needs "
                          f"{n_steps}")
@@ -152,7 +152,7 @@ def simulate(fiber: MRGFiber, ve_mv_per_ma: np.ndarray, amplitude_ma: float,
     hi = mrg.V_REST_MV + QUIET_ABOVE_MV
     try:
         h.finitialize(mrg.V_REST_MV)
-        chunk = max(1, int(round(_CHUNK_MS / dt_ms)))
+        chunk = max(1, round(_CHUNK_MS / dt_ms))
         done = 0
         vmax_prev = np.inf
         while done < n_steps:
@@ -198,7 +198,7 @@ def _simulate_loop(fiber: MRGFiber, ve_mv_per_ma: np.ndarray, amplitude_ma: floa
     try:
         set_e(w[0] if n_steps else 0.0)
         h.finitialize(mrg.V_REST_MV)
-        chunk = max(1, int(round(_CHUNK_MS / (dt_us * 1e-3))))
+        chunk = max(1, round(_CHUNK_MS / (dt_us * 1e-3)))
         for n in range(n_steps):
             set_e(w[n])
             h.fadvance()
@@ -257,7 +257,7 @@ def find_threshold(diameter_um: float, distance_mm: float, offset_mm: float,
     cab = _cable.build_mrg_cable(diameter_um, n_nodes, geometry)
     ve = stimulus.fiber_point_source_mv_per_ma(cab.x_um, cab.middle_node_x_um, distance_mm,
                                                offset_mm, sigma_s_per_m)
-    n_steps = int(round(tstop_ms / (dt_us * 1e-3)))
+    n_steps = round(tstop_ms / (dt_us * 1e-3))
     samples = wave.samples(dt_us, n_steps)
 
     def fires(amps_ma: np.ndarray, which: np.ndarray) -> np.ndarray:
@@ -300,7 +300,7 @@ def find_thresholds(diameter_um: np.ndarray, distance_mm: np.ndarray, offset_mm:
         tstop_ms = wave.end_us / 1000.0 + DEFAULT_POST_STIM_MS
         fiber = build_mrg(float(d), nn, geometry)
 
-        def make_fires(s_dt_us: float, fiber=fiber, ve=ve, wave=wave, tstop_ms=tstop_ms):  # noqa: ANN001, ANN202
+        def make_fires(s_dt_us: float, fiber=fiber, ve=ve, wave=wave, tstop_ms=tstop_ms):
             steps = int(np.ceil(tstop_ms / (s_dt_us * 1e-3) - 1e-9))
             samples = wave.samples(s_dt_us, steps)
             t_ms = steps * s_dt_us * 1e-3
