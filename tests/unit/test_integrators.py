@@ -18,11 +18,11 @@ from neuraxis.axons import (
 
 
 def _case(model: str, diameter_um: float, n_nodes: int, distance_mm: float,
-          polarity: str = "cathodic", shape: str = "mono", dt_us: float = 5.0):  # noqa: ANN202
+          polarity: str = "cathodic", shape: str = "mono", dt_us: float = 5.0):
     cab = build_cable(model, diameter_um, n_nodes)
     ve = fiber_point_source_mv_per_ma(cab.x_um, cab.middle_node_x_um, distance_mm, 0.1, 0.2)
     wf = Waveform(100.0, shape, polarity)
-    steps = int(round((wf.end_us / 1000 + 1.0) / (dt_us * 1e-3)))
+    steps = round((wf.end_us / 1000 + 1.0) / (dt_us * 1e-3))
     return cab, ve, wf.samples(dt_us, steps)
 
 
@@ -36,7 +36,7 @@ def test_traces_agree(model: str, diameter_um: float, polarity: str, shape: str,
     suprathreshold amplitudes of one batch: to 1e-6 mV with the exact rates, and to
     5e-4 mV with the tabulated gate updates the compiled backend uses by default
     (the table's interpolation error, ~1e-4 mV at most, is what is left)."""
-    from neuraxis.axons import integrate_numba
+    from neuraxis.axons.backends import numba_cpu as integrate_numba
 
     monkeypatch.setattr(integrate_numba, "USE_GATE_TABLES", tables)
     cab, ve, wave = _case(model, diameter_um, 21, 1.0, polarity, shape)
@@ -80,9 +80,9 @@ def test_gate_table_matches_exact_update() -> None:
 
 def test_thresholds_agree_within_0p1_percent() -> None:
     """Thresholds of both backends agree within 0.1 % (the issue's tolerance)."""
-    kw = dict(distance_mm=np.array([0.7, 2.0, 1.2]), offset_mm=0.2, pulse_width_us=100.0,
-              polarity=np.array(["cathodic", "anodic", "cathodic"]), dt_us=5.0,
-              rel_tol=2e-4, n_nodes=21)
+    kw = {"distance_mm": np.array([0.7, 2.0, 1.2]), "offset_mm": 0.2, "pulse_width_us": 100.0,
+              "polarity": np.array(["cathodic", "anodic", "cathodic"]), "dt_us": 5.0,
+              "rel_tol": 2e-4, "n_nodes": 21}
     ref = find_thresholds(np.array([7.3, 12.8, 9.0]), backend="numpy", **kw)
     fast = find_thresholds(np.array([7.3, 12.8, 9.0]), backend="numba", **kw)
     np.testing.assert_allclose(fast.threshold_ma, ref.threshold_ma, rtol=1e-3)

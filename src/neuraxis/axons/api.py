@@ -22,8 +22,9 @@ from neuraxis._validate import (
     check_range,
     check_same_length,
 )
+from neuraxis.axons.backends import resolve_backend
 from neuraxis.axons.cable import Cable, build_cable, stack_cables
-from neuraxis.axons.integrate import BACKENDS, simulate
+from neuraxis.axons.integrate import simulate
 from neuraxis.axons.stimulus import Waveform, fiber_point_source_mv_per_ma
 from neuraxis.axons.threshold import staged_search
 
@@ -211,8 +212,9 @@ def find_thresholds(
         MRG geometry table (see :func:`neuraxis.axons.models.mrg.mrg_geometry`).
     max_ma : float
         Largest amplitude tried (mA); fibers that never fire get NaN.
-    backend : {'auto', 'numba', 'numpy'}
-        Integrator backend ('numpy' is the slow reference).
+    backend : str
+        ``'auto'`` (numba when installed) or a backend registered in
+        :mod:`neuraxis.axons.backends` ('numba'; 'numpy' is the slow reference).
     progress : callable, optional
         ``progress(n_done, n_total)`` after each round.
     verbose : bool | str | None
@@ -233,7 +235,7 @@ def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_
                      polarity, shape, model, ve_list, n_nodes, dt_us, tstop_ms, rel_tol,
                      gap_us, geometry, max_ma, backend, progress):
     check_option("model", model, MODELS)
-    check_option("backend", backend, BACKENDS)
+    backend = resolve_backend(backend)  # once per call: 'auto' logs its choice here
     check_range("dt_us", dt_us, 0.1, 50.0, "us")
     check_range("rel_tol", rel_tol, 1e-5, 0.2, "")
     check_positive("max_ma", max_ma, "mA")

@@ -15,57 +15,26 @@ The system is symmetric positive definite and block tridiagonal with 2x2
 blocks and diagonal off-diagonal blocks. The extracellular potential of step n
 is ``ve * amplitude * waveform[n]`` (the waveform sample of that step).
 
-Backends: ``'numpy'`` (reference; banded Cholesky per fiber, slow) and
-``'numba'`` (compiled structure-of-arrays block-Thomas kernel, threads over
-fiber chunks). ``backend='auto'`` picks numba.
+Backends are registered by name in :mod:`neuraxis.axons.backends`:
+``'numpy'`` (reference; banded Cholesky per fiber, slow) and ``'numba'``
+(compiled structure-of-arrays block-Thomas kernel, threads over fiber chunks).
+``backend='auto'`` picks numba when it is installed (and logs its choice).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from neuraxis._logging import logger
-from neuraxis._validate import check_option
+from neuraxis.axons.backends import get_backend
+from neuraxis.axons.backends._common import (
+    QUIET_ABOVE_MV,
+    QUIET_BELOW_MV,
+    SimulationResult,
+)
 from neuraxis.axons.cable import CableBatch
 
-BACKENDS = ("auto", "numba", "numpy")
-
-#: "Answer known" early stop for fibers that will not fire: after the stimulus
-#: has ended, a fiber whose every node lies within [rest - QUIET_BELOW_MV,
-#: rest + QUIET_ABOVE_MV] while its most depolarised node is repolarising is
-#: decided "no action potential". Checked against full-length runs in
-#: tests/unit/test_integrators.py (the thresholds agree to the bisection tolerance).
-QUIET_BELOW_MV = 3.0
-QUIET_ABOVE_MV = 8.0
-
-
-@dataclass(frozen=True, eq=False)
-class SimulationResult:
-    """Output of a batched simulation.
-
-    Attributes
-    ----------
-    fired : ndarray of bool, shape (n_fibers,)
-        Whether an action potential reached any detection node (before the
-        fiber was decided quiescent, if it was).
-    t_cross_ms : ndarray, shape (n_nodes, n_fibers)
-        First upward crossing of the detection voltage at every node (ms,
-        linearly interpolated between steps), NaN where none.
-    n_steps_run : int
-        Time steps actually computed (early stopping may end sooner).
-    vm_nodes_mv : ndarray or None, shape (n_steps + 1, n_nodes, n_fibers)
-        Membrane potential at the nodes, if recorded.
-    compartment_steps : int
-        Work done: compartment-steps computed, padding lanes included (benchmarks).
-    """
-
-    fired: np.ndarray
-    t_cross_ms: np.ndarray
-    n_steps_run: int
-    vm_nodes_mv: np.ndarray | None = None
-    compartment_steps: int = 0
+__all__ = ["QUIET_ABOVE_MV", "QUIET_BELOW_MV", "SimulationResult", "simulate"]
 
 
 def simulate(
@@ -108,14 +77,15 @@ def simulate(
         Keep the node membrane potentials of every step (memory heavy).
     temperature_c : float, optional
         Override the model temperature (deg C).
-    backend : {'auto', 'numba', 'numpy'}
-        Integrator backend.
+    backend : str
+        ``'auto'`` or a name registered in :mod:`neuraxis.axons.backends`
+        (``'numba'``, ``'numpy'``).
 
     Returns
     -------
     SimulationResult
     """
-    check_option("backend", backend, BACKENDS)
+    run = get_backend(backend)
     from neuraxis.axons.channels import mechanism_params
 
     params = mechanism_params(batch.mechanism, temperature_c)
@@ -132,15 +102,6 @@ def simulate(
     # first step after the last non-zero waveform sample, per fiber
     quiet_from = np.where(nonzero.any(axis=0),
                           wave.shape[0] - np.argmax(nonzero[::-1], axis=0), 0).astype(np.int64)
-    if backend in ("auto", "numba"):
-        from neuraxis.axons import integrate_numba
-
-        return integrate_numba.simulate_numba(batch, ve, amp, wave, float(dt_ms), det,
-                                              float(v_detect_mv), early_stop, record, params,
-                                              quiet_from)
-    logger.debug("simulating %d fibers with the NumPy reference backend", nf)
-    from neuraxis.axons import integrate_numpy
-
-    return integrate_numpy.simulate_numpy(batch, ve, amp, wave, float(dt_ms), det,
-                                          float(v_detect_mv), early_stop, record, params,
-                                          quiet_from)
+    logger.debug("simulating %d fibers with the %r backend", nf, backend)
+    return run(batch, ve, amp, wave, float(dt_ms), det, float(v_detect_mv), early_stop, record,
+               params, quiet_from)

@@ -33,7 +33,7 @@ import numpy as np
 
 from neuraxis.axons import cable as _cable
 from neuraxis.axons import stimulus, threshold
-from neuraxis.axons.integrate import QUIET_ABOVE_MV, QUIET_BELOW_MV
+from neuraxis.axons.backends._common import QUIET_ABOVE_MV, QUIET_BELOW_MV
 from neuraxis.axons.models import mrg
 from neuraxis.axons.neuron_ref._build import TEMPERATURE_C, MRGFiber, build_mrg
 from neuraxis.axons.neuron_ref._compile import MOD_FILE, SUFFIX, _h, compile_mechanisms

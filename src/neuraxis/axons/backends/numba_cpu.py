@@ -18,6 +18,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from neuraxis.axons.backends._common import (
+    QUIET_ABOVE_MV,
+    QUIET_BELOW_MV,
+    SimulationResult,
+)
 from neuraxis.axons.cable import CableBatch
 from neuraxis.axons.channels import (
     GATE_TABLE_STEP_MV,
@@ -29,7 +34,6 @@ from neuraxis.axons.channels import (
     steady_gates,
     sweeney_rates,
 )
-from neuraxis.axons.integrate import QUIET_ABOVE_MV, QUIET_BELOW_MV, SimulationResult
 
 _axnode_rates = njit(cache=True)(make_axnode_rates(njit(cache=True)(_vtrap_s)))
 _sweeney_rates = njit(cache=True)(sweeney_rates)

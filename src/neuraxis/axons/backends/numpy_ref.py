@@ -10,9 +10,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import solveh_banded
 
+from neuraxis.axons.backends._common import (
+    QUIET_ABOVE_MV,
+    QUIET_BELOW_MV,
+    SimulationResult,
+)
 from neuraxis.axons.cable import CableBatch
 from neuraxis.axons.channels import conductances, steady_gates, step_gates
-from neuraxis.axons.integrate import QUIET_ABOVE_MV, QUIET_BELOW_MV, SimulationResult
 
 
 def simulate_numpy(batch: CableBatch, ve: np.ndarray, amp: np.ndarray, wave: np.ndarray,
