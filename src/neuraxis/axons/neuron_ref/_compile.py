@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import platform
 import shutil
 import subprocess
@@ -25,10 +24,17 @@ def _h() -> Any:
     return neuron.h
 
 
-def _cache_base() -> Path:
-    env = os.environ.get("NEURAXIS_CACHE_DIR")
-    base = Path(env) if env else Path.home() / ".cache" / "neuraxis"
-    return base / "nrnmech"
+def cache_dir() -> Path:
+    """Folder of the compiled mechanisms: ``nrnmech`` beside the field-basis cache.
+
+    ``$NEURAXIS_CACHE_DIR/nrnmech``, else ``$XDG_CACHE_HOME/neuraxis/nrnmech``, else
+    ``~/.cache/neuraxis/nrnmech``: the same root as
+    :func:`neuraxis.field.basis.cache_dir` (whose folder is ``field`` in that root).
+    """
+    from neuraxis.field.basis import cache_dir as field_cache_dir
+
+    return field_cache_dir().parent / "nrnmech"
+
 
 
 def _nrnivmodl() -> str:
@@ -72,8 +78,9 @@ def _has_mechanism(h: Any, name: str) -> bool:
 def compile_mechanisms() -> Path:
     """Compile ``AXNODE.mod`` (once per content and NEURON version) and load it.
 
-    The build lives in ``$NEURAXIS_CACHE_DIR/nrnmech/<sha256[:12]>-nrn<version>``
-    (default cache ``~/.cache/neuraxis``); it is built in a temporary folder and
+    The build lives in ``<cache>/nrnmech/<sha256[:12]>-nrn<version>`` (see
+    :func:`cache_dir`: ``$NEURAXIS_CACHE_DIR``, else ``$XDG_CACHE_HOME/neuraxis``, else
+    ``~/.cache/neuraxis``); it is built in a temporary folder and
     renamed into place, so concurrent processes do not see half a build. The
     library is loaded at most once per process.
 
@@ -93,7 +100,7 @@ def compile_mechanisms() -> Path:
     h = neuron.h
     text = MOD_FILE.read_text()
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    mech_dir = _cache_base() / f"{digest}-nrn{neuron.__version__}"
+    mech_dir = cache_dir() / f"{digest}-nrn{neuron.__version__}"
     if _LOADED is not None:
         return _LOADED
     if _find_library(mech_dir) is None:
