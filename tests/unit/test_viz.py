@@ -142,18 +142,6 @@ def test_body_map_takes_the_paresthesia_then_the_path(tmp_path):
     assert out.read_bytes()[:8] == PNG
 
 
-def test_old_module_paths_are_the_viz_functions():
-    import neuraxis.field.plot as old_field
-    import neuraxis.perception.figures as old_scs
-    from neuraxis.perception import bodymap
-    from neuraxis.viz import field, scs
-
-    assert old_field.plot_cross_section is field.plot_cross_section
-    assert old_scs.plot_recruitment is scs.plot_recruitment
-    assert old_scs.plot_spine_section is scs.plot_spine_section
-    assert bodymap.plot_body_map.__module__ == "neuraxis.perception.bodymap"  # old order
-
-
 @needs_mpl
 def test_figures_use_no_pyplot_and_importing_viz_loads_no_matplotlib(tmp_path):
     code = ("import sys\nimport neuraxis.viz.scs, neuraxis.viz.field, neuraxis.viz.bodymap\n"

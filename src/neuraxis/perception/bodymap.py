@@ -20,9 +20,6 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-
 from neuraxis.perception.painmap import (
     CoverageResult,
     PainMap,
@@ -42,18 +39,8 @@ from neuraxis.perception.regions import (
     dermatome_side_names,
     list_regions,
 )
-from neuraxis.viz import bodymap as _viz
 
 __all__ = ["DERMATOMES", "EXTENT", "PIXEL_SIZE", "SIDES", "VIEWS", "CoverageResult",
            "PainMap", "RegionParesthesia", "coverage", "dermatome_map_source",
            "dermatome_side_names", "list_regions", "pain_area_by_dermatome", "pain_map",
-           "paresthesia_by_region", "plot_body_map"]
-
-
-def plot_body_map(path: str | Path, *, paresthesia: Mapping[str, float],
-                  pain: PainMap | Sequence[str] | None = None, title: str = "",
-                  min_strength: float = 0.0) -> Path:
-    """Moved to :func:`neuraxis.viz.bodymap.plot_body_map` (paresthesia first, then the
-    path); this keeps the old argument order for the callers not yet switched."""
-    return _viz.plot_body_map(paresthesia, path, pain=pain, title=title,
-                              min_strength=min_strength)
+           "paresthesia_by_region"]
