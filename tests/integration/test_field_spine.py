@@ -140,9 +140,9 @@ def test_mesh_is_refined_along_the_dorsal_rootlets(coarse_scenario: Path) -> Non
     to the region size), not at the canal's coarser one (coarse preset: 1.0 vs 2.0 mm;
     measured median longest tet edge: rootlets 1.8, dorsal columns 1.5, ventral CSF
     2.6 mm)."""
-    from neuraxis.scenario import field_inputs, load_scenario
+    from neuraxis.cli.field import _inputs  # the one scenario -> field inputs helper
 
-    anatomy, placed, mesh = field_inputs(load_scenario(coarse_scenario))
+    anatomy, placed, mesh = _inputs(coarse_scenario)
     basis = build_field_basis(anatomy, placed, mesh)
 
     def longest_edge_mm(points: np.ndarray) -> float:
