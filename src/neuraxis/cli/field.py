@@ -11,7 +11,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from neuraxis._validate import NeuraxisInputError, check_option
+from neuraxis._validate import NeuraxisInputError, check_option, read_text_file
 from neuraxis.cli._render import (
     _echo_json,
     _print_key_values,
@@ -102,8 +102,6 @@ def field_solve(scenario: ScenarioArg, json_out: JsonOpt = False) -> None:
 
 
 def _read_points(path: Path) -> np.ndarray:
-    from neuraxis.scenario import read_text_file
-
     text = read_text_file(path, "points file")  # refuses folders and binary files
     with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
