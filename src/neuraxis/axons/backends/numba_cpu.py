@@ -15,6 +15,8 @@ with ``USE_GATE_TABLES = False``). Equations: see
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from numba import njit, prange
 
@@ -121,39 +123,57 @@ def _sweep(n, coef, cb0, ve, vb0, x, sc, sc_old, e_pas):
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def _kernel(mech, n, coef, ve, node_idx, area_fac, amp, wave, dt, det, v_det, early_stop,
-            params, gates0, v_rest, e_pas, record, rec, quiet_from, quiet_lo, quiet_hi, table, tab_v0,
-            tab_inv_h):
+            params, state_v, state_g, fired_io, vmax_io, t_cross, quiet_step, step0, step1,
+            e_pas, record, rec, quiet_from, quiet_lo, quiet_hi, table, tab_v0, tab_inv_h):
+    """Advance every chunk from step ``step0`` to ``step1`` (or until its answers are known).
+
+    The state travels in and out (``state_v``: vm and vp per compartment, ``state_g``:
+    gates, ``fired_io``, ``vmax_io``, ``t_cross``, ``quiet_step``), so a run can be
+    split into segments and the undecided fibers re-packed into fewer chunks between
+    them (see :func:`simulate_numba`); the arithmetic of every step is unchanged.
+    """
     nf = amp.size  # a multiple of LANES (padded)
     nn = node_idx.size
-    ng = gates0.size
-    n_steps = wave.shape[0]
+    ng = state_g.shape[1]
     n_chunks = nf // LANES
     tab_last = table.shape[0] - 1.0
-    t_cross = np.full((nn, nf), np.nan)
     steps_run = np.zeros(n_chunks, dtype=np.int64)
-    quiet_step = np.full(nf, -1, dtype=np.int64)
     for c in prange(n_chunks):
         f0 = c * LANES
+        if early_stop:
+            undecided = False
+            for f in range(LANES):
+                if not fired_io[f0 + f] and quiet_step[f0 + f] < 0:
+                    undecided = True
+            if not undecided:
+                continue
         cb0 = np.uint64(c) * np.uint64(n + 1) * _QSTRIDE
         vb0 = np.uint64(c) * np.uint64(n) * _L
         x = np.zeros((n + 2) * _NX * LANES)
         for k in range(n):
             for f in range(LANES):
-                x[(k + 1) * _NX * LANES + f] = v_rest
+                x[(k + 1) * _NX * LANES + f] = state_v[c, k, 0, f]
+                x[(k + 1) * _NX * LANES + LANES + f] = state_v[c, k, 1, f]
         gates = np.empty((ng, nn, LANES))
         for g in range(ng):
-            gates[g, :, :] = gates0[g]
+            gates[g, :, :] = state_g[c, g]
         vm_old_n = np.empty((nn, LANES))
-        fired = np.zeros(LANES, dtype=np.bool_)
-        vmax_prev = np.full(LANES, np.inf)
-        if record:
+        fired = np.empty(LANES, dtype=np.bool_)
+        vmax_prev = np.empty(LANES)
+        for f in range(LANES):
+            fired[f] = fired_io[f0 + f]
+            vmax_prev[f] = vmax_io[f0 + f]
+        if record and step0 == 0:
             for j in range(nn):
                 for f in range(LANES):
-                    rec[0, j, f0 + f] = v_rest
-        run = 0
+                    rec[0, j, f0 + f] = x[(node_idx[j] + 1) * _NX * LANES + f]
+        run = step0
         sc = np.zeros(LANES)
         sc_old = np.zeros(LANES)
-        for step in range(n_steps):
+        if step0 > 0:
+            for f in range(LANES):
+                sc[f] = amp[f0 + f] * wave[step0 - 1, f0 + f]
+        for step in range(step0, step1):
             for f in range(LANES):
                 sc_old[f] = sc[f]
                 sc[f] = amp[f0 + f] * wave[step, f0 + f]
@@ -230,8 +250,17 @@ def _kernel(mech, n, coef, ve, node_idx, area_fac, amp, wave, dt, det, v_det, ea
                     vmax_prev[f] = vmax
             if early_stop and all_done:
                 break
-        steps_run[c] = run
-    return t_cross, steps_run, quiet_step
+        steps_run[c] = run - step0
+        for k in range(n):
+            for f in range(LANES):
+                state_v[c, k, 0, f] = x[(k + 1) * _NX * LANES + f]
+                state_v[c, k, 1, f] = x[(k + 1) * _NX * LANES + LANES + f]
+        for g in range(ng):
+            state_g[c, g] = gates[g]
+        for f in range(LANES):
+            fired_io[f0 + f] = fired[f]
+            vmax_io[f0 + f] = vmax_prev[f]
+    return steps_run
 
 
 _TABLES: dict = {}
@@ -261,10 +290,43 @@ def _chunked(a: np.ndarray, pad: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a).reshape(-1)
 
 
+#: Length of the segments between which undecided fibers are re-packed into fewer
+#: chunks (ms of simulated time, after the last stimulus sample): a chunk no longer
+#: runs on for fibers already decided, and the threads share the remaining work evenly.
+REPACK_EVERY_MS = 0.1
+
+
+def _to_chunks(a: np.ndarray) -> np.ndarray:
+    """(n_pad, ...) per lane -> (chunk, ..., LANES), contiguous."""
+    a = a.reshape(-1, LANES, *a.shape[1:])
+    return np.ascontiguousarray(np.moveaxis(a, 1, -1))
+
+
+def _from_chunks(a: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`_to_chunks`: (chunk, ..., LANES) -> (n_pad, ...)."""
+    a = np.moveaxis(a, -1, 1)
+    return a.reshape(-1, *a.shape[2:])
+
+
+def _segments(n_steps: int, quiet_from: np.ndarray, dt: float, repack: bool) -> list[int]:
+    """Step boundaries of the segments: the stimulus, then every REPACK_EVERY_MS."""
+    if not repack:
+        return [0, n_steps]
+    every = max(1, round(REPACK_EVERY_MS / dt))
+    first = int(min(max(int(quiet_from.max()), 1), n_steps))
+    return [0, *range(first, n_steps, every), n_steps]
+
+
 def simulate_numba(batch: CableBatch, ve: np.ndarray, amp: np.ndarray, wave: np.ndarray,
                    dt: float, det: np.ndarray, v_det: float, early_stop: bool, record: bool,
                    params: np.ndarray, quiet_from: np.ndarray) -> SimulationResult:
-    """Run the compiled integrator (arguments as :func:`integrate.simulate`)."""
+    """Run the compiled integrator (arguments as :func:`neuraxis.axons.integrate.simulate`).
+
+    With ``early_stop`` the run is split into segments; between segments the
+    fibers whose answer is known leave and the rest are re-packed into chunks of
+    ``LANES``. With ``early_stop``, crossings after a fiber's answer is known are
+    not recorded (they do not change the answer).
+    """
     n, nf = batch.c_m_nf.shape
     cm_dt = batch.c_m_nf / dt
     cmy_dt = batch.c_my_nf / dt
@@ -276,23 +338,67 @@ def simulate_numba(batch: CableBatch, ve: np.ndarray, amp: np.ndarray, wave: np.
     coef[3, :n] = cmy_dt + batch.g_my_us
     coef[4, 1:n] = batch.g_i_us  # coupling of compartment k to k - 1 (0 for the first)
     coef[5, 1:n] = batch.g_p_us
-    n_pad = -(-nf // LANES) * LANES
-    pad = np.minimum(np.arange(n_pad), nf - 1)  # extra lanes repeat the last fiber
     gates0 = steady_gates(batch.mechanism, batch.v_rest_mv, params).astype(float)
     nn = batch.node_index.size
-    rec = np.empty((wave.shape[0] + 1, nn, n_pad) if record else (1, 1, 1))
+    n_steps = wave.shape[0]
     mech = 0 if batch.mechanism == "axnode" else 1
-    t_cross, steps_run, quiet_step = _kernel(
-        mech, n, _chunked(coef, pad), _chunked(ve, pad), batch.node_index.astype(np.int64),
-        np.ascontiguousarray(batch.node_area_um2[:, pad] * 1e-2),
-        np.ascontiguousarray(amp[pad]), np.ascontiguousarray(wave[:, pad]), dt, det, v_det,
-        early_stop, params, gates0, batch.v_rest_mv, batch.e_pas_mv, record, rec,
-        np.ascontiguousarray(quiet_from[pad]), batch.v_rest_mv - QUIET_BELOW_MV,
-        batch.v_rest_mv + QUIET_ABOVE_MV, *_gate_table(batch.mechanism, params, dt))
-    t_cross = t_cross[:, :nf]
-    quiet_step = quiet_step[:nf]
-    t_quiet = np.where(quiet_step >= 0, quiet_step * dt, np.inf)
-    fired = np.any(t_cross[det] < t_quiet, axis=0)
-    n_run = int(steps_run.max()) if steps_run.size else 0
+    node_idx = batch.node_index.astype(np.int64)
+    table = _gate_table(batch.mechanism, params, dt)
+    # per-fiber state between segments
+    sv = np.zeros((nf, n, 2))
+    sv[:, :, 0] = batch.v_rest_mv
+    sg = np.repeat(gates0[None, :, None], nf, axis=0).repeat(nn, axis=2)
+    fired = np.zeros(nf, dtype=np.bool_)
+    vmax = np.full(nf, np.inf)
+    t_cross = np.full((nn, nf), np.nan)
+    quiet = np.full(nf, -1, dtype=np.int64)
+    rec = np.empty((n_steps + 1, nn, -(-nf // LANES) * LANES) if record else (1, 1, 1))
+    bounds = _segments(n_steps, quiet_from, dt, early_stop and not record)
+    active = np.arange(nf)
+    work = 0
+    n_run = 0
+    lanes, m, st = None, 0, {}
+    for s0, s1 in itertools.pairwise(bounds):
+        if early_stop:
+            active = active[~(fired[active] | (quiet[active] >= 0))]
+        if active.size == 0:
+            break
+        n_pad = -(-active.size // LANES) * LANES
+        if lanes is None or n_pad < lanes.size:  # (re)pack: fewer chunks than before
+            if lanes is not None:
+                _store(lanes, m, st, sv, sg, vmax, t_cross)
+            m = active.size
+            lanes = active[np.minimum(np.arange(n_pad), m - 1)]  # extra lanes repeat the last
+            st = {"v": _to_chunks(sv[lanes]), "g": _to_chunks(sg[lanes]),
+                  "fired": fired[lanes], "vmax": vmax[lanes],
+                  "t_cross": np.ascontiguousarray(t_cross[:, lanes]), "quiet": quiet[lanes]}
+            fixed = (_chunked(coef, lanes), _chunked(ve, lanes), node_idx,
+                     np.ascontiguousarray(batch.node_area_um2[:, lanes] * 1e-2),
+                     np.ascontiguousarray(amp[lanes]), np.ascontiguousarray(wave[:, lanes]))
+            qf = np.ascontiguousarray(quiet_from[lanes])
+        steps_run = _kernel(
+            mech, n, *fixed, dt, det, v_det, early_stop, params, st["v"], st["g"],
+            st["fired"], st["vmax"], st["t_cross"], st["quiet"], s0, s1, batch.e_pas_mv,
+            record, rec, qf, batch.v_rest_mv - QUIET_BELOW_MV, batch.v_rest_mv + QUIET_ABOVE_MV,
+            *table)
+        work += int(steps_run.sum()) * LANES * n
+        if steps_run.size:
+            n_run = max(n_run, s0 + int(steps_run.max()))
+        fired[lanes[:m]] = st["fired"][:m]  # the answers so far (the rest waits for a repack)
+        quiet[lanes[:m]] = st["quiet"][:m]
+    if lanes is not None:
+        _store(lanes, m, st, sv, sg, vmax, t_cross)
+    t_quiet = np.where(quiet >= 0, quiet * dt, np.inf)
+    fired_out = np.any(t_cross[det] < t_quiet, axis=0)
     vm_rec = rec[: n_run + 1, :, :nf] if record else None
-    return SimulationResult(fired, t_cross, n_run, vm_rec, int(steps_run.sum()) * LANES * n)
+    return SimulationResult(fired_out, t_cross, n_run, vm_rec, work)
+
+
+def _store(lanes: np.ndarray, m: int, st: dict, sv: np.ndarray, sg: np.ndarray,
+           vmax: np.ndarray, t_cross: np.ndarray) -> None:
+    """Copy the state of the first ``m`` lanes (the real fibers) back per fiber."""
+    idx = lanes[:m]
+    sv[idx] = _from_chunks(st["v"])[:m]
+    sg[idx] = _from_chunks(st["g"])[:m]
+    vmax[idx] = st["vmax"][:m]
+    t_cross[:, idx] = st["t_cross"][:, :m]
