@@ -102,7 +102,7 @@ def run_all(calls: list[dict], program: str) -> tuple[float, dict]:
     def counting(*a, **k):
         res = real(*a, **k)
         n_sim[0] += 1
-        n_sim[1] += res.compartment_steps
+        n_sim[1] += getattr(res, "compartment_steps", 0)  # absent before the registry
         return res
 
     old = api_mod.simulate

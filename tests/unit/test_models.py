@@ -60,7 +60,7 @@ def test_fixed_mrg_constants_match_mrgaxon_hoc():
 
 @pytest.mark.parametrize("d", sorted(PUBLISHED))
 def test_stin_length_formula_discrete(d):
-    axon, node, deltax, flut, nl = PUBLISHED[d]
+    _axon, _node, deltax, flut, _nl = PUBLISHED[d]
     g = mrg.mrg_geometry(d, "discrete")
     # MRGaxon.hoc: interlength = (deltax - nodelength - 2 paralength1 - 2 paralength2) / 6
     assert g.stin_length_um == pytest.approx((deltax - 1 - 6 - 2 * flut) / 6, rel=1e-12)

@@ -180,7 +180,7 @@ def test_monophasic_cathodic_shape():
 
 
 def test_monophasic_anodic_is_the_mirror():
-    kw = dict(pulse_width_us=60.0, delay_us=10.0)
+    kw = {"pulse_width_us": 60.0, "delay_us": 10.0}
     t = np.linspace(0, 200, 2001)
     np.testing.assert_array_equal(Waveform(polarity="anodic", **kw).value_at(t),
                                   -Waveform(polarity="cathodic", **kw).value_at(t))
@@ -211,8 +211,8 @@ def test_biphasic_phase_timing_with_gap():
 
 
 def test_biphasic_anodic_is_the_mirror():
-    kw = dict(pulse_width_us=80.0, shape="biphasic", interphase_gap_us=20.0,
-              recovery_ratio=3.0, delay_us=0.0)
+    kw = {"pulse_width_us": 80.0, "shape": "biphasic", "interphase_gap_us": 20.0,
+              "recovery_ratio": 3.0, "delay_us": 0.0}
     t = np.linspace(0, 500, 5001)
     a = Waveform(polarity="anodic", **kw).value_at(t)
     c = Waveform(polarity="cathodic", **kw).value_at(t)
@@ -250,10 +250,10 @@ def test_rate_is_ignored_for_a_single_pulse():
 def test_samples_midpoint_convention(dt):
     # A 100 us pulse sampled at step midpoints gives exactly 100 / dt samples.
     w = Waveform(pulse_width_us=100.0, delay_us=20.0)
-    s = w.samples(dt, int(round(400 / dt)))
+    s = w.samples(dt, round(400 / dt))
     nz = np.flatnonzero(s)
-    assert nz.size == int(round(100 / dt))
-    assert nz[0] == int(round(20 / dt))
+    assert nz.size == round(100 / dt)
+    assert nz[0] == round(20 / dt)
     assert np.all(np.diff(nz) == 1)
     assert np.all(s[nz] == -1.0)
 

@@ -14,6 +14,7 @@ from neuraxis.axons.threshold import (
     STATUS_BELOW_MIN,
     STATUS_OK,
     search_thresholds,
+    staged_search,
 )
 
 
@@ -99,7 +100,7 @@ def test_status_below_min():
 def test_guess_outside_range_is_clipped():
     rec = Recorder(np.array([3.0, 3.0]))
     res = search_thresholds(rec, np.array([1e6, 1e-9]), min_ma=1e-3, max_ma=100.0)
-    first_which, first_amp = rec.calls[0]
+    _first_which, first_amp = rec.calls[0]
     np.testing.assert_array_equal(first_amp, [100.0, 1e-3])
     assert np.all(res.status == STATUS_OK)
     assert np.all(rec.true <= res.threshold_ma)
@@ -201,10 +202,10 @@ def test_empty_input():
 
 
 @pytest.mark.parametrize("kwargs, pattern", [
-    (dict(rel_tol=0.0), "Invalid value for 'rel_tol'. Allowed range is [1e-06, 0.5], but got 0"),
-    (dict(rel_tol=0.9), "Invalid value for 'rel_tol'. Allowed range is [1e-06, 0.5], but got 0.9"),
-    (dict(rel_tol=np.nan), "Invalid value for 'rel_tol'"),
-    (dict(expand_factor=1.0), "Invalid value for 'expand_factor'. Allowed range is (1, 100]"),
+    ({"rel_tol": 0.0}, "Invalid value for 'rel_tol'. Allowed range is [1e-06, 0.5], but got 0"),
+    ({"rel_tol": 0.9}, "Invalid value for 'rel_tol'. Allowed range is [1e-06, 0.5], but got 0.9"),
+    ({"rel_tol": np.nan}, "Invalid value for 'rel_tol'"),
+    ({"expand_factor": 1.0}, "Invalid value for 'expand_factor'. Allowed range is (1, 100]"),
 ])
 def test_bad_options_raise(kwargs, pattern):
     with pytest.raises(NeuraxisInputError, match=re.escape(pattern)):
@@ -219,3 +220,44 @@ def test_bad_initial_guesses_raise(initial, idx, shown):
             f"Invalid value for 'initial_ma' (element {idx}). Allowed range is (0, inf] mA, "
             f"but got {shown} mA")):
         search_thresholds(_step(np.ones(len(initial))), np.array(initial))
+
+
+@pytest.mark.parametrize(("pulse_width_us", "stages_us"), [
+    (300.0, [25.0, 5.0, 1.0]), (210.0, [15.0, 5.0, 1.0]), (90.0, [15.0, 5.0, 1.0]),
+    (7.0, [1.0])])
+def test_staged_search_keeps_the_bound_of_the_final_step(pulse_width_us, stages_us):
+    """Coarse stages (a 10-25 us prestage when one divides the pulse width, then 5 us)
+    only move the starting point: the result is within rel_tol above the threshold at
+    the final step, even when the coarse steps' thresholds are biased (here +0.4 %/us,
+    with a per-item scatter the bias model does not know)."""
+    rng = np.random.default_rng(11)
+    true_1us = rng.uniform(0.05, 20.0, 200)
+    scatter = rng.uniform(-0.01, 0.01, 200)
+    steps = []
+
+    def make_fires(dt_us):
+        steps.append(dt_us)
+        thr = true_1us * (1 + (0.004 + scatter) * (dt_us - 1.0))
+        return lambda a, w: a >= thr[w]
+
+    hint = true_1us * rng.uniform(0.3, 3.0, 200)
+    res = staged_search(make_fires, hint, np.full(200, pulse_width_us), 1.0, rel_tol=0.01,
+                        max_ma=100.0)
+    assert steps == stages_us
+    assert np.all(res.status == 0)
+    assert np.all(res.threshold_ma >= true_1us)
+    assert np.all(res.threshold_ma <= true_1us / (1 - 0.01))
+
+
+def test_find_thresholds_takes_a_hint_that_never_moves_the_bound():
+    from neuraxis.axons import find_thresholds
+
+    kw = {"distance_mm": 1.0, "pulse_width_us": 100.0, "n_nodes": 21, "dt_us": 5.0,
+          "rel_tol": 0.002}
+    ref = find_thresholds(np.array([8.0, 12.0]), **kw)
+    hinted = find_thresholds(np.array([8.0, 12.0]), initial_ma=ref.threshold_ma * 3.0, **kw)
+    np.testing.assert_allclose(hinted.threshold_ma, ref.threshold_ma, rtol=0.0021)
+    with pytest.raises(NeuraxisInputError, match=re.escape("'initial_ma' (element 1)")):
+        find_thresholds(np.array([8.0, 12.0]), initial_ma=[0.1, -1.0], **kw)
+    with pytest.raises(NeuraxisInputError, match="Expected one value or 2"):
+        find_thresholds(np.array([8.0, 12.0]), initial_ma=[0.1, 0.2, 0.3], **kw)

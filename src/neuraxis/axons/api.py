@@ -164,6 +164,7 @@ def find_thresholds(
     max_ma: float = 100.0,
     backend: str = "auto",
     progress: Callable[[int, int], None] | None = None,
+    initial_ma: np.ndarray | float | None = None,
     verbose: bool | str | None = None,
 ) -> ThresholdResult:
     """Thresholds of many fibers, found together in batched simulations.
@@ -217,6 +218,10 @@ def find_thresholds(
         :mod:`neuraxis.axons.backends` ('numba'; 'numpy' is the slow reference).
     progress : callable, optional
         ``progress(n_done, n_total)`` after each round.
+    initial_ma : float or array, optional
+        Starting amplitude of the search per fiber (mA, > 0), e.g. a threshold known
+        for a similar program; default: an activating-function estimate. A hint
+        changes how many simulations are needed, never the bound the result satisfies.
     verbose : bool | str | None
         Log level for this call.
 
@@ -228,12 +233,12 @@ def find_thresholds(
         return _find_thresholds(
             diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_s_per_m, polarity,
             shape, model, ve_mv_per_ma, n_nodes, dt_us, tstop_ms, rel_tol, interphase_gap_us,
-            geometry, max_ma, backend, progress)
+            geometry, max_ma, backend, progress, initial_ma)
 
 
 def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_s_per_m,
                      polarity, shape, model, ve_list, n_nodes, dt_us, tstop_ms, rel_tol,
-                     gap_us, geometry, max_ma, backend, progress):
+                     gap_us, geometry, max_ma, backend, progress, initial_ma=None):
     check_option("model", model, MODELS)
     backend = resolve_backend(backend)  # once per call: 'auto' logs its choice here
     check_range("dt_us", dt_us, 0.1, 50.0, "us")
@@ -294,9 +299,18 @@ def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_
         ves.append(ve)
     t_end_ms = np.array([w.end_us * 1e-3 for w in waves])
     tstop = t_end_ms + DEFAULT_POST_STIM_MS if tstop_ms is None else np.full(n, tstop_ms)
-    initial = np.array([
-        _initial_guess_ma(ves[i], cables[i], float(pw[i]), waves[i].polarity)
-        for i in range(n)])
+    if initial_ma is None:
+        initial = np.array([
+            _initial_guess_ma(ves[i], cables[i], float(pw[i]), waves[i].polarity)
+            for i in range(n)])
+    else:
+        hint = np.asarray(initial_ma, dtype=float)
+        if hint.ndim > 1 or hint.size not in (1, n):
+            raise NeuraxisInputError(
+                f"Invalid value for 'initial_ma'. Expected one value or {n} (one per fiber), "
+                f"got {hint.size}")
+        initial = np.asarray(check_range("initial_ma", np.broadcast_to(hint, (n,)).copy(),
+                                         0.0, None, "mA", low_inclusive=False))
     # group fibers by cable structure
     keys = [(c.mechanism, c.n_compartments) for c in cables]
     groups: dict[tuple, list[int]] = {}
