@@ -183,8 +183,7 @@ def check_keys(field: str, mapping: object, allowed: Sequence[str]) -> dict:
         close = difflib.get_close_matches(str(key), list(allowed), n=3, cutoff=0.5)
         hint = (f" - did you mean {' or '.join(repr(c) for c in close)}?" if close else "")
         listing = (f"Allowed keys are {', '.join(repr(a) for a in allowed)}"
-                   if len(allowed) <= 12 else f"{len(allowed)} keys are allowed "
-                   "(`neuraxis scs schema` lists them)")
+                   if len(allowed) <= 20 else f"{len(allowed)} keys are allowed")
         raise NeuraxisInputError(
             f"Invalid key {key!r} in {field!r}. {listing}, but got {key!r}{hint}")
     return mapping

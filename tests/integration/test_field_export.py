@@ -28,7 +28,8 @@ from neuraxis.field.export import (
     vertex_potentials_v_per_ma,
     vtu_array_name,
 )
-from neuraxis.leads import Placement, lead_from_scenario, place_lead
+from neuraxis.leads import Placement, place_lead
+from neuraxis.scenario import lead_from_section
 
 TWO_CONTACTS = {"kind": "percutaneous", "diameter_mm": 1.3, "contact_length_mm": 1.5,
                 "gap_mm": 1.5, "n_contacts": 2, "body_end_mm": 1.0}
@@ -47,7 +48,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     its build reported."""
     cache = tmp_path_factory.mktemp("cache") / "field"  # $NEURAXIS_CACHE_DIR/field
     medium = HomogeneousMedium((0.2, 0.2, 0.6), radius_mm=20.0, length_mm=60.0)
-    placed = place_lead(lead_from_scenario(TWO_CONTACTS), Placement("T9"), medium)
+    placed = place_lead(lead_from_section(TWO_CONTACTS), Placement("T9"), medium)
     stages: list[tuple[str, int, int]] = []
     basis = build_field_basis(medium, placed, "coarse", cache=cache,
                               progress=lambda s, d, n: stages.append((s, d, n)))

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 from neuraxis.anatomy import spine_anatomy
 from neuraxis.cli import app
 from neuraxis.field import build_field_basis
-from neuraxis.leads import Placement, lead_from_scenario, place_lead
+from neuraxis.leads import Placement, place_lead
+from neuraxis.scenario import lead_from_section
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ONE_CONTACT = {"kind": "percutaneous", "diameter_mm": 1.3, "contact_length_mm": 3.0,
@@ -92,7 +93,7 @@ def test_thicker_dcsf_lowers_the_dorsal_column_potential(tmp_path: Path) -> None
     v = []
     for dcsf in (3.0, 5.0):
         a = spine_anatomy("T11", dcsf_mm=dcsf)
-        placed = place_lead(lead_from_scenario(ONE_CONTACT), Placement("T11"), a)
+        placed = place_lead(lead_from_section(ONE_CONTACT), Placement("T11"), a)
         basis = build_field_basis(a, placed, "coarse", cache=tmp_path)
         top = a.cord_ellipse.center_y_mm + a.cord_ellipse.semi_y_mm
         pts = np.array([[0.0, top - 0.3, z] for z in np.linspace(-10, 10, 41)])
@@ -115,7 +116,7 @@ def test_paddle_sends_more_current_to_the_cord_than_a_cylinder(tmp_path: Path) -
     v = {}
     for name, spec in (("ring", ONE_CONTACT), ("paddle", {**paddle, "paddle_width_mm": 8.0}),
                        ("narrow", {**paddle, "paddle_width_mm": 2.0})):
-        placed = place_lead(lead_from_scenario(spec), Placement("T11"), a)
+        placed = place_lead(lead_from_section(spec), Placement("T11"), a)
         basis = build_field_basis(a, placed, "coarse", cache=tmp_path)
         v[name] = float(np.max(basis.probe(pts, contact="E1")))
     assert v["paddle"] > 1.1 * v["ring"], v
@@ -182,7 +183,7 @@ def test_encapsulation_sheath_is_meshed_and_placed() -> None:
       resistance falls and the dorsal-column potential changes (measured: +1.4 %).
     """
     t = 0.3
-    lead = lead_from_scenario(ONE_CONTACT)
+    lead = lead_from_section(ONE_CONTACT)
 
     def solve(anatomy, clearance_mm):
         placed = place_lead(lead, Placement("T9", clearance_mm=clearance_mm), anatomy)
@@ -215,7 +216,7 @@ def test_rotated_lead_field_follows_its_contacts() -> None:
     contact's potential peaks in the CSF under that contact (within 1 mm in x and z),
     so the rotation reaches the mesh, not only the contact table."""
     a = spine_anatomy("T9")
-    placed = place_lead(lead_from_scenario({"model": "percutaneous_1x8"}),
+    placed = place_lead(lead_from_section({"model": "percutaneous_1x8"}),
                         Placement("T9", rotation_deg=5.0), a)
     basis = build_field_basis(a, placed, "coarse", cache=False)
     centers = dict(zip(placed.lead.contact_names, placed.contact_centers_mm(), strict=True))

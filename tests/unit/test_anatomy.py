@@ -99,7 +99,7 @@ def test_conductivity_errors():
         load_conductivities({"csff": 1.8})
     with pytest.raises(NeuraxisInputError, match=r"'csf_s_per_m'.*\(0, inf\] S/m.*got -1 S/m"):
         load_conductivities({"csf": -1})
-    with pytest.raises(NeuraxisInputError, match="Expected a mapping of tissue to S/m"):
+    with pytest.raises(NeuraxisInputError, match="'conductivities'. Expected a mapping with keys"):
         load_conductivities([1.8])  # type: ignore[arg-type]
     with pytest.raises(NeuraxisInputError, match="missing csf_s_per_m"):
         conductivities_from_dict({k: v for k, v in load_conductivities().to_dict().items()

@@ -12,13 +12,12 @@ from neuraxis._validate import NeuraxisInputError
 from neuraxis.anatomy import HomogeneousMedium, read_table, spine_anatomy
 from neuraxis.leads import (
     Placement,
-    lead_from_scenario,
     list_leads,
     load_lead,
     place_lead,
-    placement_from_scenario,
     rotation_about_y,
 )
+from neuraxis.scenario import lead_from_section, placement_from_section
 
 PERC = {"kind": "percutaneous", "diameter_mm": 1.3, "contact_length_mm": 3, "gap_mm": 2,
         "n_contacts": 4}
@@ -103,16 +102,16 @@ def test_catalogue_errors():
 # ------------------------------------------------------------------- custom layouts
 
 
-def test_lead_from_scenario_model_and_custom():
-    assert lead_from_scenario({"model": "paddle_5_6_5"}) == load_lead("paddle_5_6_5")
-    assert lead_from_scenario("paddle_2x8") == load_lead("paddle_2x8")
-    # placement keys may share the mapping
-    assert lead_from_scenario({"model": "paddle_2x8", "level": "T9", "offset_x_mm": 1}).name \
-        == "paddle_2x8"
-    perc = lead_from_scenario(PERC)
+def test_lead_from_section_model_and_custom():
+    assert lead_from_section({"model": "paddle_5_6_5"}) == load_lead("paddle_5_6_5")
+    assert lead_from_section("paddle_2x8") == load_lead("paddle_2x8")
+    # placement keys have their own section
+    with pytest.raises(NeuraxisInputError, match="'level' in 'lead'"):
+        lead_from_section({"model": "paddle_2x8", "level": "T9"})
+    perc = lead_from_section(PERC)
     assert perc.name == "custom_percutaneous" and len(perc.contacts) == 4
     assert perc.body_length_mm == pytest.approx(4 * 3 + 3 * 2 + 2 * 3)
-    paddle = lead_from_scenario({**PADDLE, "name": "my_paddle"})
+    paddle = lead_from_section({**PADDLE, "name": "my_paddle"})
     assert paddle.name == "my_paddle" and len(paddle.contacts) == 16
     assert paddle.paddle_length_mm == pytest.approx(5 * 6 + 4 + 2 * 3)
     assert paddle.contacts == load_lead("paddle_5_6_5").contacts
@@ -121,13 +120,14 @@ def test_lead_from_scenario_model_and_custom():
 @pytest.mark.parametrize(("section", "pattern"), [
     ({"model": "paddle_2x8", "n_contacts": 8}, "either 'model' or a custom layout"),
     ({"model": "paddle_2x9"}, "'lead model'.*did you mean 'paddle_2x8'"),
+    ({"model": "paddle_2x8", "offset_x_mm": 1}, "'offset_x_mm' in 'lead'"),
     ({**PERC, "diametre_mm": 1.3}, "did you mean 'diameter_mm'"),
     ({"diameter_mm": 1.3}, "needs 'kind'"),
     ({**PERC, "kind": "paddel"}, "'lead.kind'.*did you mean 'paddle'"),
     ({k: v for k, v in PERC.items() if k != "gap_mm"}, "percutaneous lead: missing gap_mm"),
     ({**PERC, "diameter_mm": 5}, r"'diameter_mm'. Allowed range is \[0.5, 3\] mm, but got 5 mm"),
     ({**PERC, "n_contacts": 0}, r"'n_contacts'. Allowed values are integers in \[1, 32\]"),
-    ({**PERC, "columns": [8]}, "key in a percutaneous lead.*got 'columns'"),
+    ({**PERC, "columns": [8]}, "'columns' in 'percutaneous lead'"),
     ({**PADDLE, "row_pitch_mm": 4}, r"contact_length_mm \(4 mm\) must be less than row_pitch"),
     ({**PADDLE, "column_pitch_mm": 1.5}, r"contact_width_mm \(1.5 mm\) must be less than column"),
     ({**PADDLE, "paddle_width_mm": 8}, r"contact array is 8.5 mm wide.*paddle_width_mm is 8 mm"),
@@ -135,20 +135,20 @@ def test_lead_from_scenario_model_and_custom():
     ({**PADDLE, "columns": [5, 0, 5]}, r"'columns\[1\]'"),
     ({k: v for k, v in PADDLE.items() if k != "columns"}, "paddle lead: missing columns"),
     ({}, "Expected {model: <name>}"),
-    (None, "Expected {model: <name>}"),
+    (None, "'lead' section is missing"),
 ])
 def test_lead_scenario_errors(section, pattern):
     with pytest.raises(NeuraxisInputError, match=pattern):
-        lead_from_scenario(section)
+        lead_from_section(section)
 
 
 # ------------------------------------------------------------------------ placement
 
 
-def test_placement_from_scenario():
-    p = placement_from_scenario({"level": "T9", "offset_x_mm": 1.5, "model": "paddle_2x8"})
+def test_placement_from_section():
+    p = placement_from_section({"level": "T9", "offset_x_mm": 1.5})
     assert p == Placement("T9", offset_x_mm=1.5)
-    assert placement_from_scenario(None, level="T10") == Placement("T10")
+    assert placement_from_section(None, level="T10") == Placement("T10")
     assert p.to_dict()["clearance_mm"] == 0.1
 
 
@@ -162,7 +162,7 @@ def test_placement_from_scenario():
 ])
 def test_placement_errors(section, pattern):
     with pytest.raises(NeuraxisInputError, match=pattern):
-        placement_from_scenario(section)
+        placement_from_section(section)
 
 
 @pytest.mark.parametrize("level", ["T8", "T9", "T10", "T11", "T12"])
@@ -281,28 +281,3 @@ def test_homogeneous_placement():
 
 
 # ------------------------------------------------------------------------ module layout
-def _imported_modules(path) -> set[str]:
-    import ast
-
-    out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            out.add(node.module)
-        elif isinstance(node, ast.Import):
-            out.update(a.name for a in node.names)
-    return out
-
-
-def test_leads_imports_flow_one_way():
-    """catalogue <- placement <- sections; no submodule imports the package or a later one."""
-    from pathlib import Path
-
-    import neuraxis.leads as pkg
-
-    folder = Path(pkg.__file__).parent
-    order = ("catalogue", "placement", "sections")
-    for i, name in enumerate(order):
-        mods = _imported_modules(folder / f"{name}.py")
-        assert "neuraxis.leads" not in mods, name
-        later = {f"neuraxis.leads.{m}" for m in order[i + 1:]}
-        assert not mods & later, f"{name} imports {mods & later}"

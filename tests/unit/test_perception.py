@@ -7,7 +7,6 @@ import pytest
 
 from neuraxis._validate import NeuraxisInputError
 from neuraxis.anatomy import spine_anatomy
-from neuraxis.scenario import program_from_section
 from neuraxis.perception.recruitment import recruitment_curve
 from neuraxis.perception.somatotopy import (
     SEGMENTS,
@@ -15,7 +14,7 @@ from neuraxis.perception.somatotopy import (
     dc_dermatomes,
     dorsal_horn_border_mm,
 )
-from neuraxis.scenario import apply_overrides
+from neuraxis.scenario import apply_overrides, program_from_section
 
 NAMES = tuple(f"E{i}" for i in range(1, 9))
 
@@ -87,11 +86,11 @@ def test_overrides_set_nested_values_and_refuse_bad_paths() -> None:
 
 
 def test_placement_offset_alias() -> None:
-    from neuraxis.leads import placement_from_scenario
+    from neuraxis.scenario import placement_from_section
 
-    assert placement_from_scenario({"level": "T9", "offset_mm": 2}).offset_x_mm == 2
+    assert placement_from_section({"level": "T9", "offset_mm": 2}).offset_x_mm == 2
     with pytest.raises(NeuraxisInputError, match="not both"):
-        placement_from_scenario({"level": "T9", "offset_mm": 2, "offset_x_mm": 1})
+        placement_from_section({"level": "T9", "offset_mm": 2, "offset_x_mm": 1})
 
 
 def test_somatotopy_lamination_order_and_sides() -> None:

@@ -85,7 +85,7 @@ def test_rate_and_flex_schedule():
      r"Invalid key 'concentration' in 'mixture\[0\]': units missing.*concentration_mg_per_ml"),
     ({"mixture": [{"drug": "morphine"}]}, r"'mixture\[0\]': missing 'concentration_mg_per_ml'"),
     ({"basal": {"dose_mg_per_day": 3, "rate_ml_per_day": 0.15}}, "give only one of"),
-    ({"basal": {"dose_mgs_per_day": 3}}, (r"key in 'basal'.*got 'dose_mgs_per_day' - did you "
+    ({"basal": {"dose_mgs_per_day": 3}}, (r"'dose_mgs_per_day' in 'basal'.*did you "
                                          r"mean 'dose_mg_per_day'")),
     ({"mixture": [{"drug": "morphine", "concentration_mg_per_ml": 30}]},
      (r"30 mg/mL is stronger than the strongest morphine vial \(25 mg/mL; Infumorph.*"
@@ -113,7 +113,7 @@ def test_rate_and_flex_schedule():
     ({"catheter__length_cm": 0}, r"'catheter.length_cm'. Allowed range is \[1, 150\] cm"),
     ({"version": 2}, r"'version'. Allowed values are 1"),
     ({"therapy_start": "yes"}, r"'therapy_start'. Allowed values are true, false"),
-    ({"mri": {"field_t": 3}, "refil": {}}, (r"key in 'prescription'.*got 'refil' - did you mean "
+    ({"mri": {"field_t": 3}, "refil": {}}, (r"'refil' in 'prescription'.*did you mean "
                                            r"'refill'")),
 ])
 def test_bad_input_is_refused_with_a_clear_message(changes, pattern):

@@ -28,7 +28,8 @@ pytest.importorskip("pyamg")
 
 from neuraxis.anatomy import spine_anatomy  # noqa: E402
 from neuraxis.field import build_field_basis  # noqa: E402
-from neuraxis.leads import Placement, lead_from_scenario, place_lead  # noqa: E402
+from neuraxis.leads import Placement, place_lead  # noqa: E402
+from neuraxis.scenario import lead_from_section  # noqa: E402
 
 ONE = {"kind": "percutaneous", "diameter_mm": 1.3, "contact_length_mm": 3.0, "gap_mm": 4.0,
        "n_contacts": 1}
@@ -37,7 +38,7 @@ ONE = {"kind": "percutaneous", "diameter_mm": 1.3, "contact_length_mm": 3.0, "ga
 @pytest.fixture(scope="module")
 def lines() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     a = spine_anatomy("T9")
-    placed = place_lead(lead_from_scenario(ONE), Placement("T9"), a)
+    placed = place_lead(lead_from_section(ONE), Placement("T9"), a)
     top = a.cord_ellipse.center_y_mm + a.cord_ellipse.semi_y_mm
     z = np.arange(-20.0, 20.0001, 0.5)
     pts = np.column_stack([np.zeros_like(z), np.full_like(z, top - 0.3), z])

@@ -24,7 +24,8 @@ from neuraxis.field import build_field_basis  # noqa: E402
 from neuraxis.field.fem import solve_contacts  # noqa: E402
 from neuraxis.field.geometry import build_mesh  # noqa: E402
 from neuraxis.field.model import conductor_model, homogeneous_ellipsoid_mm  # noqa: E402
-from neuraxis.leads import Placement, lead_from_scenario, place_lead  # noqa: E402
+from neuraxis.leads import Placement, place_lead  # noqa: E402
+from neuraxis.scenario import lead_from_section  # noqa: E402
 
 #: A small ring contact without insulating body: 0.6 mm diameter, 0.6 mm long.
 SMALL = {"kind": "percutaneous", "diameter_mm": 0.6, "contact_length_mm": 0.6, "gap_mm": 1.0,
@@ -51,7 +52,7 @@ def _errors(sigma: tuple, mesh: str, *, scaled: bool = False) -> dict[float, np.
     a finite contact is from being a point).
     """
     medium = HomogeneousMedium(sigma)
-    placed = place_lead(lead_from_scenario(SMALL), Placement("T9"), medium)
+    placed = place_lead(lead_from_section(SMALL), Placement("T9"), medium)
     basis = build_field_basis(medium, placed, mesh, cache=False)
     ax = homogeneous_ellipsoid_mm(medium)
     v_boundary = _closed_form_v_per_ma(np.array([[ax[0], 0.0, 0.0]]), sigma)[0]
@@ -105,7 +106,7 @@ def test_anisotropic_point_source_on_spheres() -> None:
 def test_superposition_equals_a_direct_bipolar_solve() -> None:
     """basis(E1) - basis(E2) equals one solve with +1 mA on E1 and -1 mA on E2."""
     medium = HomogeneousMedium(0.3)
-    lead = lead_from_scenario({"kind": "percutaneous", "diameter_mm": 1.3,
+    lead = lead_from_section({"kind": "percutaneous", "diameter_mm": 1.3,
                                "contact_length_mm": 3.0, "gap_mm": 4.0, "n_contacts": 3})
     placed = place_lead(lead, Placement("T9"), medium)
     model = conductor_model(medium, placed, "coarse")
@@ -123,7 +124,7 @@ def test_superposition_equals_a_direct_bipolar_solve() -> None:
 
 def test_cache_reloads_fast_and_identically(tmp_path) -> None:  # noqa: ANN001
     medium = HomogeneousMedium(0.2)
-    placed = place_lead(lead_from_scenario(SMALL), Placement("T9"), medium)
+    placed = place_lead(lead_from_section(SMALL), Placement("T9"), medium)
     first = build_field_basis(medium, placed, "coarse", cache=tmp_path)
     t = time.perf_counter()
     again = build_field_basis(medium, placed, "coarse", cache=tmp_path)
@@ -131,7 +132,7 @@ def test_cache_reloads_fast_and_identically(tmp_path) -> None:  # noqa: ANN001
     pts = _shell(4.0, 20)
     np.testing.assert_array_equal(again.probe(pts, contact="E1"), first.probe(pts, contact="E1"))
     other = build_field_basis(HomogeneousMedium(0.25), place_lead(
-        lead_from_scenario(SMALL), Placement("T9"), HomogeneousMedium(0.25)), "coarse",
+        lead_from_section(SMALL), Placement("T9"), HomogeneousMedium(0.25)), "coarse",
         cache=tmp_path)
     assert other.key != first.key and len(list(tmp_path.glob("basis-*.npz"))) == 2
 
@@ -139,7 +140,7 @@ def test_cache_reloads_fast_and_identically(tmp_path) -> None:  # noqa: ANN001
 def test_meshing_is_reproducible() -> None:
     """The same inputs give the same mesh (so a cached basis can be rebuilt exactly)."""
     medium = HomogeneousMedium(0.3)
-    placed = place_lead(lead_from_scenario(SMALL), Placement("T9"), medium)
+    placed = place_lead(lead_from_section(SMALL), Placement("T9"), medium)
     model = conductor_model(medium, placed, "coarse")
     meshes = [build_mesh(list(model.shapes), model.length_mm, model.lead, model.sizes,
                          ellipsoid_radii_mm=model.ellipsoid_radii_mm) for _ in range(2)]

@@ -36,6 +36,7 @@ import numpy as np
 from neuraxis._validate import (
     NeuraxisInputError,
     check_int,
+    check_keys,
     check_option,
     check_positive,
     check_range,
@@ -392,9 +393,7 @@ def spine_anatomy(level: str, conductivities: dict[str, float] | Conductivities 
         Validated; an inconsistent geometry raises :class:`NeuraxisInputError`.
     """
     values: dict[str, Any] = level_defaults(level)
-    for key, value in overrides.items():
-        check_option("anatomy key", key, tuple(SPINE_RANGES_MM))
-        values[key] = value
+    values.update(check_keys("anatomy", overrides, tuple(SPINE_RANGES_MM)))
     cond = conductivities if isinstance(conductivities, Conductivities) else \
         load_conductivities(conductivities)
     return SpineAnatomy(level=level, conductivities=cond, **values)

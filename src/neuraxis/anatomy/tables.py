@@ -13,7 +13,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from neuraxis._validate import NeuraxisInputError, check_option, check_positive
+from neuraxis._validate import (
+    NeuraxisInputError,
+    check_keys,
+    check_option,
+    check_positive,
+)
 from neuraxis.anatomy.levels import MODELLED_LEVELS
 
 LEVELS = MODELLED_LEVELS
@@ -109,14 +114,8 @@ def load_conductivities(overrides: dict[str, float] | None = None) -> Conductivi
     cond = Conductivities(**values)
     if overrides is None:
         return cond
-    if not isinstance(overrides, dict):
-        raise NeuraxisInputError(
-            f"Invalid value for 'conductivities'. Expected a mapping of tissue to S/m "
-            f"(keys {', '.join(_CONDUCTIVITY_KEYS)}), but got {overrides!r}"
-        )
     changes = {}
-    for key, value in overrides.items():
-        check_option("conductivity key", key, tuple(_CONDUCTIVITY_KEYS))
+    for key, value in check_keys("conductivities", overrides, tuple(_CONDUCTIVITY_KEYS)).items():
         changes[f"{key}_s_per_m"] = check_positive(f"{key}_s_per_m", value, "S/m")
     return replace(cond, **changes)
 
@@ -124,8 +123,7 @@ def load_conductivities(overrides: dict[str, float] | None = None) -> Conductivi
 def conductivities_from_dict(values: dict[str, float]) -> Conductivities:
     """Inverse of :meth:`Conductivities.to_dict` (every field required, S/m)."""
     names = [f.name for f in fields(Conductivities)]
-    for key in values:
-        check_option("conductivity field", key, names)
+    check_keys("conductivities", values, names)
     missing = [n for n in names if n not in values]
     if missing:
         raise NeuraxisInputError(f"Invalid conductivities: missing {', '.join(missing)}")

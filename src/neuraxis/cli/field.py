@@ -210,7 +210,7 @@ def field_plot(
     The folder of --out must exist (none is created).
     """
     from neuraxis.field.export import check_output_file
-    from neuraxis.field.plot import plot_cross_section
+    from neuraxis.viz.field import plot_cross_section
 
     out = check_output_file(out, "--out file")
     basis = _basis(scenario, True)

@@ -145,7 +145,3 @@ class FiberSet:
                 for i in range(len(self))]
         n_dc = int(np.sum(self.kind == "dc"))
         return {"n_fibers": len(self), "n_dc": n_dc, "n_dr": len(self) - n_dc, "fibers": rows}
-
-    def to_records(self) -> list[dict[str, Any]]:
-        """``to_dict()["fibers"]``: kept for the callers that predate :meth:`to_dict`."""
-        return self.to_dict()["fibers"]

@@ -2,10 +2,10 @@
 
 Public API
 ----------
-load_lead, list_leads, lead_from_scenario : :class:`LeadSpec` from
+load_lead, list_leads, build_lead : :class:`LeadSpec` from
     ``neuraxis/data/leads.yaml`` or a custom layout.
 ContactSpec, LeadSpec : contacts and body in the lead frame (mm).
-Placement, placement_from_scenario : level, offsets (mm), rotation (deg).
+Placement : level, offsets (mm), rotation (deg).
 place_lead, PlacedLead : the lead in world coordinates, refused if it does not fit.
 
 Modules: ``catalogue`` (lead data), ``placement`` (imports ``catalogue``), ``sections``
@@ -22,9 +22,8 @@ from neuraxis.leads.catalogue import (
     load_lead,
 )
 from neuraxis.leads.placement import PlacedLead, Placement, place_lead, rotation_about_y
-from neuraxis.leads.sections import lead_from_scenario, placement_from_scenario
 
 __all__ = [
-    "ContactSpec", "LeadSpec", "PlacedLead", "Placement", "build_lead", "lead_from_scenario",
-    "list_leads", "load_lead", "place_lead", "placement_from_scenario", "rotation_about_y",
+    "ContactSpec", "LeadSpec", "PlacedLead", "Placement", "build_lead",
+    "list_leads", "load_lead", "place_lead", "rotation_about_y",
 ]

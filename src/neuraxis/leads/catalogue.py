@@ -26,7 +26,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from neuraxis._validate import NeuraxisInputError, check_int, check_option, check_range
+from neuraxis._validate import (
+    NeuraxisInputError,
+    check_int,
+    check_keys,
+    check_option,
+    check_range,
+)
 
 KINDS = ("percutaneous", "paddle")
 
@@ -152,8 +158,7 @@ def build_lead(layout: dict[str, Any], *, name: str | None = None, source: str =
             f"Invalid lead: a custom layout needs 'kind' (one of {', '.join(map(repr, KINDS))})")
     kind = check_option("lead.kind", layout["kind"], KINDS)
     allowed = PERCUTANEOUS_KEYS if kind == "percutaneous" else PADDLE_KEYS
-    for key in layout:
-        check_option(f"key in a {kind} lead", key, allowed)
+    check_keys(f"{kind} lead", layout, allowed)
     ranges = PERCUTANEOUS_RANGES_MM if kind == "percutaneous" else PADDLE_RANGES_MM
     required = [k for k in (*ranges, "n_contacts" if kind == "percutaneous" else "columns")
                 if k not in OPTIONAL_DEFAULTS_MM]

@@ -187,7 +187,7 @@ class ScsResult:
         """The results.json object (keys are a stable interface)."""
         thr = self.thresholds.threshold_ma
         fibers = []
-        for i, rec in enumerate(self.fibers.to_records()):
+        for i, rec in enumerate(self.fibers.to_dict()["fibers"]):
             fibers.append({**rec, "dermatome": str(self.dermatome[i]),
                            "threshold_ma": None if not np.isfinite(thr[i]) else _r(thr[i]),
                            "n_nodes": int(self.thresholds.n_nodes[i])})

@@ -10,7 +10,12 @@ import datetime as dt
 import re
 from typing import Any
 
-from neuraxis._validate import NeuraxisInputError, check_option, check_positive, check_range
+from neuraxis._validate import (
+    NeuraxisInputError,
+    check_keys,
+    check_positive,
+    check_range,
+)
 
 #: A key stem given without its unit -> the keys that carry one.
 UNITLESS_STEMS = {
@@ -43,7 +48,7 @@ def mapping(where: str, obj: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
             raise fail(f"Invalid key {stem!r} in {where!r}: units missing. Put the unit in "
                        f"the key name: {UNITLESS_STEMS[stem]}")
         try:
-            check_option(f"key in {where!r}", stem, allowed)
+            check_keys(where, {stem: None}, allowed)
         except NeuraxisInputError as exc:
             raise fail(str(exc)) from None
     return obj

@@ -7,6 +7,9 @@ YAML plus ``--set`` overrides into a frozen :class:`Scenario`. Everything below
 
 from neuraxis.scenario.load import (
     Scenario,
+    anatomy_from_section,
+    lead_from_section,
+    placement_from_section,
     apply_overrides,
     load_scenario,
     parse_yaml,
@@ -17,6 +20,7 @@ from neuraxis.scenario.load import (
 )
 from neuraxis.scenario.schema import SECTIONS, Key, keys, schema_markdown
 
-__all__ = ["SECTIONS", "Key", "Scenario", "apply_overrides", "keys", "load_scenario",
-           "parse_yaml", "program_from_section", "read_scenario", "read_text_file", "scenario_from_dict",
+__all__ = ["SECTIONS", "Key", "Scenario", "anatomy_from_section", "apply_overrides", "keys",
+           "lead_from_section", "load_scenario", "parse_yaml", "placement_from_section",
+           "program_from_section", "read_scenario", "read_text_file", "scenario_from_dict",
            "schema_markdown"]

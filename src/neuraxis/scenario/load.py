@@ -212,8 +212,8 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "",
     place_sec = _placement_section(raw.get("placement"))
     level = place_sec.get("level", anat_sec.get("level"))
     anatomy = anatomy_from_section(anat_sec, level)
-    placement = _placement(place_sec, getattr(anatomy, "level", None))
-    lead = _lead(raw.get("lead"))
+    placement = placement_from_section(place_sec, getattr(anatomy, "level", None))
+    lead = lead_from_section(raw.get("lead"))
     placed = place_lead(lead, placement, anatomy)
     from neuraxis.field.model import MESH_PRESETS
 
@@ -289,11 +289,13 @@ def anatomy_from_section(section: Any, level: str | None = None) -> Any:
     return spine_anatomy(lev, cond or None, **lengths)
 
 
-def _placement(sec: dict[str, Any], level: str | None) -> Any:
+def placement_from_section(section: Any, level: str | None = None) -> Any:
+    """Validate a ``placement`` section into a Placement (``level`` from the section, else
+    from the argument; ``offset_mm`` is an alias of ``offset_x_mm``)."""
     from neuraxis.anatomy.levels import MODELLED_LEVELS
     from neuraxis.leads import Placement
 
-    vals = dict(sec)
+    vals = dict(_placement_section(section))
     vals.setdefault("level", level)
     if vals["level"] is None:
         raise NeuraxisInputError(
@@ -302,7 +304,9 @@ def _placement(sec: dict[str, Any], level: str | None) -> Any:
     return Placement(**vals)
 
 
-def _lead(section: Any) -> Any:
+def lead_from_section(section: Any) -> Any:
+    """Validate a ``lead`` section (``{model: name}``, a catalogue name, or a custom
+    layout) into a LeadSpec."""
     from neuraxis.leads import build_lead, list_leads, load_lead
 
     if section is None:
