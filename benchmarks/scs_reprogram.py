@@ -61,7 +61,8 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs; scenario "
           f"{Path(args.scenario).name}, {n} fibers, mesh {sc.mesh}")
     print(f"cold (mesh + solve + fibers + thresholds): {cold_s:.1f} s (basis "
-          f"{first.timings_s['field_basis']:.1f} s, thresholds {first.timings_s['thresholds']:.1f} s)")
+          f"{first.timings_s['field_basis']:.1f} s, thresholds "
+          f"{first.timings_s['thresholds']:.1f} s)")
     for sets, s in zip(shapes, warm, strict=False):
         print(f"new program shape on the warm session ({', '.join(sets)}): {s:.2f} s "
               f"({n / s:.0f} thresholds/s)")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import difflib
 import math
-from pathlib import Path
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 

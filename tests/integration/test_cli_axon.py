@@ -28,7 +28,7 @@ def _write_csv(path: Path, rows: list[dict[str, str]], columns: tuple[str, ...] 
     return path
 
 
-def _assert_input_error(result, *fragments: str) -> str:  # noqa: ANN001
+def _assert_input_error(result, *fragments: str) -> str:
     """Exit code 2, one 'Error: ...' line on stderr, no traceback, all fragments in it."""
     assert result.exit_code == 2, (result.stdout, result.stderr, result.exception)
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]

@@ -63,7 +63,7 @@ def test_thresholds_fall_with_diameter(batch: list[dict]) -> None:
     for group in series:
         group.sort(key=lambda r: r["diameter_um"])
         thr = [r["threshold_ma"] for r in group]
-        assert all(a > b for a, b in zip(thr, thr[1:])), (group, thr)
+        assert all(a > b for a, b in zip(thr, thr[1:], strict=False)), (group, thr)
 
 
 @pytest.mark.parametrize("row_index", [4, 22])  # cathodic mono with offset; anodic biphasic

@@ -13,9 +13,9 @@ pytest.importorskip("skfem")
 pytest.importorskip("pyamg")
 pytest.importorskip("matplotlib")
 
-from typer.testing import CliRunner  # noqa: E402
+from typer.testing import CliRunner
 
-from neuraxis.cli import app  # noqa: E402
+from neuraxis.cli import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCENARIO = EXAMPLES / "scs_1x8_t8_low_back.yaml"
@@ -40,7 +40,7 @@ KEYS = ("perception_threshold_ma", "discomfort_threshold_ma", "usable_range",
         "recruitment_curve", "timings_s")
 
 
-def test_results_files_and_keys(run) -> None:  # noqa: ANN001
+def test_results_files_and_keys(run) -> None:
     data, tmp = run
     out = tmp / "out"
     for name in ("results.json", "report.html", "body_map.png", "recruitment.png",
@@ -53,7 +53,7 @@ def test_results_files_and_keys(run) -> None:  # noqa: ANN001
     assert "data:image/png;base64," in html and "low_back" in html
 
 
-def test_numbers_follow_from_the_fiber_thresholds(run) -> None:  # noqa: ANN001
+def test_numbers_follow_from_the_fiber_thresholds(run) -> None:
     data, _ = run
     fibers = data["fibers"]
     thr = {k: np.array([f["threshold_ma"] if f["threshold_ma"] is not None else np.inf
@@ -76,7 +76,7 @@ def test_numbers_follow_from_the_fiber_thresholds(run) -> None:  # noqa: ANN001
     assert {k for k, v in data["paresthesia"].items() if v > 0} == recruited
 
 
-def test_new_amplitude_reuses_the_cached_basis(run) -> None:  # noqa: ANN001
+def test_new_amplitude_reuses_the_cached_basis(run) -> None:
     data, tmp = run
     res = runner.invoke(app, ["scs", "run", str(SCENARIO), *SMALL, "--set",
                               "program.amplitude_ma=2.0", "--out", str(tmp / "b"), "--json",
@@ -88,7 +88,7 @@ def test_new_amplitude_reuses_the_cached_basis(run) -> None:  # noqa: ANN001
     assert again["dc_recruited_fraction"] <= data["dc_recruited_fraction"]
 
 
-def test_table_output(run) -> None:  # noqa: ANN001
+def test_table_output(run) -> None:
     _, tmp = run
     res = runner.invoke(app, ["scs", "run", str(SCENARIO), *SMALL, "--out", str(tmp / "c"),
                               "--no-figures"])

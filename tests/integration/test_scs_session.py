@@ -12,9 +12,9 @@ pytest.importorskip("gmsh")
 pytest.importorskip("skfem")
 pytest.importorskip("pyamg")
 
-from neuraxis import NeuraxisInputError  # noqa: E402
-from neuraxis.perception import ScsSession, make_program  # noqa: E402
-from neuraxis.scenario import load_scenario  # noqa: E402
+from neuraxis import NeuraxisInputError
+from neuraxis.perception import ScsSession, make_program
+from neuraxis.scenario import load_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scs_1x8_t8_low_back.yaml"
 SMALL = ["mesh=coarse", "fibers.dc=40", "fibers.dr_per_root=2"]
@@ -28,7 +28,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> ScsSession:
     mp.undo()
 
 
-def _program(session: ScsSession, contacts: dict, pw: float = 300.0):  # noqa: ANN202
+def _program(session: ScsSession, contacts: dict, pw: float = 300.0):
     return make_program(contacts, 3.0, pw, contact_names=tuple(session.contact_z_mm))
 
 
@@ -57,7 +57,7 @@ def test_a_shape_is_computed_once_and_cables_once(session: ScsSession,
     built: list[tuple] = []
     real = axons.build_cable
 
-    def counting(model: str, d: float, n: int, **kw: str):  # noqa: ANN202
+    def counting(model: str, d: float, n: int, **kw: str):
         built.append((d, n))
         return real(model, d, n, **kw)
 

@@ -302,7 +302,8 @@ def test_anatomy_from_scenario_homogeneous():
     ({"kind": "homogeneous", "sigma_s_per_m": [1, 2]}, None, "one number or three"),
     ({"kind": "homogeneous", "sigma_s_per_m": [1, -2, 1]}, None, r"'sigma_s_per_m' \(element 1\)"),
     ({"kind": "homogeneous", "sigma_s_per_m": 1, "level": "T9"}, None, "kind homogeneous"),
-    ({"kind": "homogeneous", "sigma_s_per_m": 1, "radius_mm": 5}, None, r"'radius_mm'.*\[10, 500\]"),
+    ({"kind": "homogeneous", "sigma_s_per_m": 1, "radius_mm": 5}, None,
+     r"'radius_mm'.*\[10, 500\]"),
     ("spine", None, "Expected a mapping"),
 ])
 def test_anatomy_scenario_errors(section, level, pattern):

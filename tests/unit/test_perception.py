@@ -19,7 +19,7 @@ from neuraxis.scenario import apply_overrides, program_from_section
 NAMES = tuple(f"E{i}" for i in range(1, 9))
 
 
-def _prog(**kw):  # noqa: ANN003, ANN202
+def _prog(**kw):
     sec = {"contacts": {"E4": -1, "E5": 1}, "amplitude_ma": 3.0, "pulse_width_us": 300,
            "rate_hz": 50, **kw}
     return program_from_section(sec, NAMES)

@@ -195,9 +195,9 @@ def test_top_level_help_names_today_commands() -> None:
         assert re.search(rf"\b{cmd}\b", out), cmd
 
 
-# ---------------------------------------------------------------- scs run: refusals before computing
+# ---------------------------------------------------------------- scs run: refusals first
 
-def _run(args: list[str], cache: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+def _run(args: list[str], cache: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("NEURAXIS_CACHE_DIR", str(cache))
     return runner.invoke(app, ["scs", "run", str(EXAMPLE), "--no-figures", *args])
 

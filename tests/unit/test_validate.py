@@ -116,10 +116,12 @@ def test_check_range_nan_inside_array():
         check_range("x", [1.0, np.nan, 2.0], 0.0, 10.0)
 
 
-@pytest.mark.parametrize("value", ["abc", "5", True, None, [1.0, "2"], [1.0, None], {"a": 1}, object()])
+@pytest.mark.parametrize("value", ["abc", "5", True, None, [1.0, "2"], [1.0, None], {"a": 1},
+                                   object()])
 def test_check_range_refuses_non_numbers(value):
     with pytest.raises(NeuraxisInputError,
-                       match=re.escape(f"Allowed range is [0, 1], but got {value!r} (not a number)")):
+                       match=re.escape(f"Allowed range is [0, 1], but got {value!r} "
+                                       "(not a number)")):
         check_range("fraction", value, 0.0, 1.0)
 
 

@@ -26,10 +26,10 @@ pytest.importorskip("gmsh")
 pytest.importorskip("skfem")
 pytest.importorskip("pyamg")
 
-from neuraxis.anatomy import spine_anatomy  # noqa: E402
-from neuraxis.field import build_field_basis  # noqa: E402
-from neuraxis.leads import Placement, place_lead  # noqa: E402
-from neuraxis.scenario import lead_from_section  # noqa: E402
+from neuraxis.anatomy import spine_anatomy
+from neuraxis.field import build_field_basis
+from neuraxis.leads import Placement, place_lead
+from neuraxis.scenario import lead_from_section
 
 ONE = {"kind": "percutaneous", "diameter_mm": 1.3, "contact_length_mm": 3.0, "gap_mm": 4.0,
        "n_contacts": 1}
@@ -54,7 +54,7 @@ def _d2(v: np.ndarray, step: int) -> np.ndarray:
     return w[:-2] - 2 * w[1:-1] + w[2:]
 
 
-def test_potential_converged_within_1_percent(lines) -> None:  # noqa: ANN001
+def test_potential_converged_within_1_percent(lines) -> None:
     v, ref = lines["default"][1], lines["fine"][1]
     assert np.all(np.isfinite(v)) and np.all(np.isfinite(ref))
     assert np.max(np.abs(v - ref)) / np.max(ref) < 0.01
@@ -62,7 +62,7 @@ def test_potential_converged_within_1_percent(lines) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize(("step", "peak_bound", "max_bound"), [(2, 0.05, 0.08),
                                                                 (1, 0.20, 0.30)])
-def test_second_difference_convergence(lines, step: int, peak_bound: float,  # noqa: ANN001
+def test_second_difference_convergence(lines, step: int, peak_bound: float,
                                        max_bound: float) -> None:
     d2, d2_ref = _d2(lines["default"][1], step), _d2(lines["fine"][1], step)
     peak = abs(d2.min() / d2_ref.min() - 1)

@@ -19,13 +19,13 @@ pytest.importorskip("gmsh")
 pytest.importorskip("skfem")
 pytest.importorskip("pyamg")
 
-from neuraxis.anatomy import HomogeneousMedium  # noqa: E402
-from neuraxis.field import build_field_basis  # noqa: E402
-from neuraxis.field.fem import solve_contacts  # noqa: E402
-from neuraxis.field.geometry import build_mesh  # noqa: E402
-from neuraxis.field.model import conductor_model, homogeneous_ellipsoid_mm  # noqa: E402
-from neuraxis.leads import Placement, place_lead  # noqa: E402
-from neuraxis.scenario import lead_from_section  # noqa: E402
+from neuraxis.anatomy import HomogeneousMedium
+from neuraxis.field import build_field_basis
+from neuraxis.field.fem import solve_contacts
+from neuraxis.field.geometry import build_mesh
+from neuraxis.field.model import conductor_model, homogeneous_ellipsoid_mm
+from neuraxis.leads import Placement, place_lead
+from neuraxis.scenario import lead_from_section
 
 #: A small ring contact without insulating body: 0.6 mm diameter, 0.6 mm long.
 SMALL = {"kind": "percutaneous", "diameter_mm": 0.6, "contact_length_mm": 0.6, "gap_mm": 1.0,
@@ -122,7 +122,7 @@ def test_superposition_equals_a_direct_bipolar_solve() -> None:
     np.testing.assert_allclose(vc, vc.T, rtol=1e-5)
 
 
-def test_cache_reloads_fast_and_identically(tmp_path) -> None:  # noqa: ANN001
+def test_cache_reloads_fast_and_identically(tmp_path) -> None:
     medium = HomogeneousMedium(0.2)
     placed = place_lead(lead_from_section(SMALL), Placement("T9"), medium)
     first = build_field_basis(medium, placed, "coarse", cache=tmp_path)

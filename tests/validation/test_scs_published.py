@@ -16,9 +16,9 @@ pytest.importorskip("gmsh")
 pytest.importorskip("skfem")
 pytest.importorskip("pyamg")
 
-from neuraxis.perception.bodymap import coverage  # noqa: E402
-from neuraxis.perception import paresthesia_map, run_scs  # noqa: E402
-from neuraxis.scenario import apply_overrides, read_scenario, scenario_from_dict  # noqa: E402
+from neuraxis.perception import paresthesia_map, run_scs
+from neuraxis.perception.bodymap import coverage
+from neuraxis.scenario import apply_overrides, read_scenario, scenario_from_dict
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PERC = read_scenario(EXAMPLES / "scs_1x8_t8_low_back.yaml")
@@ -28,13 +28,13 @@ T9 = ["anatomy.level=T9", "placement.level=T9"]
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def runs(tmp_path_factory: pytest.TempPathFactory):
     """Memoised runs sharing one basis cache."""
     mp = pytest.MonkeyPatch()
     mp.setenv("NEURAXIS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     memo: dict = {}
 
-    def get(base: dict, sets: list[str]):  # noqa: ANN202
+    def get(base: dict, sets: list[str]):
         key = (id(base), tuple(sets))
         if key not in memo:
             memo[key] = run_scs(scenario_from_dict(apply_overrides(base, SMALL + sets)))
@@ -44,7 +44,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     mp.undo()
 
 
-def test_perception_threshold_rises_steeply_with_dcsf(runs) -> None:  # noqa: ANN001
+def test_perception_threshold_rises_steeply_with_dcsf(runs) -> None:
     """Holsheimer et al. 1994 / He et al. 1994: the perception threshold grows with the
     dorsal CSF thickness, steeply; the DR/DC ratio falls as dCSF grows (Holsheimer &
     Wesselink 1997). Measured (1x8 guarded cathode at T9): PT 1.10, 1.68, 2.35 mA at
@@ -56,7 +56,7 @@ def test_perception_threshold_rises_steeply_with_dcsf(runs) -> None:  # noqa: AN
     assert ur[0] > ur[2], ur
 
 
-def test_lateral_lead_is_one_sided_with_earlier_root_recruitment(runs) -> None:  # noqa: ANN001
+def test_lateral_lead_is_one_sided_with_earlier_root_recruitment(runs) -> None:
     """Holsheimer & Wesselink 1997: on the midline paresthesia is bilateral; a lateral
     lead gives unilateral, more segmental paresthesia, with dorsal roots recruited
     earlier (lower usable range). Below mid-cervical, medial leads have higher PT (He
@@ -65,7 +65,7 @@ def test_lateral_lead_is_one_sided_with_earlier_root_recruitment(runs) -> None: 
     mid = runs(PERC, [*T9, "anatomy.dcsf_mm=3.5"])
     lat = runs(PERC, [*T9, "anatomy.dcsf_mm=3.5", "placement.offset_x_mm=3.0"])
 
-    def sides(r):  # noqa: ANN001, ANN202
+    def sides(r):
         rec = r.thresholds.recruited(1.5 * r.perception_threshold_ma) & (r.kinds == "dc")
         der = r.dermatome.astype(str)
         return int(np.sum(rec & np.char.endswith(der, "_left"))), \
@@ -79,7 +79,7 @@ def test_lateral_lead_is_one_sided_with_earlier_root_recruitment(runs) -> None: 
     assert lat.perception_threshold_ma < mid.perception_threshold_ma
 
 
-def test_usable_range_orders_by_configuration(runs) -> None:  # noqa: ANN001
+def test_usable_range_orders_by_configuration(runs) -> None:
     """Holsheimer, Struijk & Tas 1995; Struijk 1998: usable range (DR/DC threshold
     ratio) transverse tripole > longitudinal guarded cathode > bipole > monopole, and
     the transverse tripole needs more current. Measured on the 5-6-5 paddle at T9
@@ -94,7 +94,7 @@ def test_usable_range_orders_by_configuration(runs) -> None:  # noqa: ANN001
         1.4 * res["longitudinal guarded cathode"].perception_threshold_ma
 
 
-def test_large_superficial_fibers_first(runs) -> None:  # noqa: ANN001
+def test_large_superficial_fibers_first(runs) -> None:
     """Feirabend et al. 2002: the largest fibers are recruited first and DC recruitment
     stays within the superficial ~0.25-0.5 mm at clinical amplitudes. Measured (1x8 at
     T8, up to 1.5 x PT): deepest recruited 0.43 mm; recruited mean diameter 12.0 um
@@ -111,7 +111,7 @@ def test_large_superficial_fibers_first(runs) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("pulse_width_us", [200, 450])
-def test_perception_thresholds_in_the_clinical_range(runs, pulse_width_us: int) -> None:  # noqa: ANN001
+def test_perception_thresholds_in_the_clinical_range(runs, pulse_width_us: int) -> None:
     """REFERENCE 2.2 (He 1994; clinical series): tonic perception thresholds of a
     percutaneous lead at T8-T10 with dCSF ~3 mm are about 1-5 mA at 200-450 us.
     Measured: 2.15 / 1.36 mA (200 / 450 us; T8, dCSF 3.5), 1.74 / 1.11 mA (T9, dCSF
@@ -122,13 +122,13 @@ def test_perception_thresholds_in_the_clinical_range(runs, pulse_width_us: int) 
         assert 1.0 <= r.perception_threshold_ma <= 5.0, (sets, r.perception_threshold_ma)
 
 
-def test_paddle_covers_the_low_back_bilaterally(runs) -> None:  # noqa: ANN001
+def test_paddle_covers_the_low_back_bilaterally(runs) -> None:
     """Rigoard et al. 2012: with a 5-6-5 tripolar paddle at the lower thoracic spine a
     configuration exists that covers the low back bilaterally (9/11 patients); the
     single percutaneous lead does so less. At each program's discomfort threshold:
     measured low-back coverage 98 % (paddle transverse tripole, T9) against 46 % (1x8
     guarded cathode, T8)."""
-    def low_back(r):  # noqa: ANN001, ANN202
+    def low_back(r):
         par = paresthesia_map(r.dermatome, r.thresholds.recruited(
             0.99 * r.discomfort_threshold_ma))
         return coverage(["low_back"], par), par

@@ -126,9 +126,10 @@ def _gap_mm(inner: Ellipse, outer: Ellipse, n: int = 720) -> float:
 class SpineAnatomy:
     """Layered spine cross-section extruded along the cord; lengths in mm.
 
-    Build it with :func:`spine_anatomy` or :func:`neuraxis.scenario.load.anatomy_from_section`, which
-    fill the per-level defaults; construction validates the geometry
-    (:meth:`validate`) and refuses inconsistent layers with a message saying why.
+    Build it with :func:`spine_anatomy` or
+    :func:`neuraxis.scenario.load.anatomy_from_section`, which fill the per-level defaults;
+    construction validates the geometry (:meth:`validate`) and refuses inconsistent
+    layers with a message saying why.
     """
 
     level: str

@@ -87,7 +87,8 @@ def _print_key_values(title: str, record: dict[str, Any]) -> None:
 
 
 @contextlib.contextmanager
-def _progress_bar(enabled: bool, total: int, label: str = "thresholds") -> Iterator[Callable[[int, int], None]]:
+def _progress_bar(enabled: bool, total: int,
+                  label: str = "thresholds") -> Iterator[Callable[[int, int], None]]:
     """A transient rich progress bar on stderr; yields a ``progress(n_done, n_total)``.
 
     Shown only when ``enabled`` and stderr is a terminal (no stray lines in logs).

@@ -1,4 +1,5 @@
-"""Fiber populations: dorsal column and dorsal root fibers (trajectories, diameters, compartment coordinates).
+"""Fiber populations: dorsal-column and dorsal-root fibers (trajectories, diameters,
+compartment coordinates).
 
 Public API
 ----------

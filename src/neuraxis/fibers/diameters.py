@@ -76,7 +76,8 @@ class DiameterLaw:
         if self.kind == "lognormal":
             return float(math.exp(self.loc + 0.5 * s * s) * (ndtr(b - s) - ndtr(a - s))
                          / self._mass())
-        pdf = lambda z: math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+        def pdf(z):
+            return math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
         return float(self.loc + s * (pdf(a) - pdf(b)) / self._mass())
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:

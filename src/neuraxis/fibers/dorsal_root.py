@@ -175,7 +175,8 @@ def dorsal_root_fibers(anatomy, *, n_per_root: int, seed: int = 0,
     p = table_values("dr_path")
     law = dr_diameter_law(diameter_range_um)
     rng = np.random.default_rng(seed)
-    u = lambda spread: rng.uniform(-0.5, 0.5, n_per) * float(spread)
+    def u(spread):
+        return rng.uniform(-0.5, 0.5, n_per) * float(spread)
     geo = {k: float(p[k]) for k in ("rootlet_rise_mm", "incord_turn_mm")}
     plan = {float(z): (s, up) for z, s, up in zip(*_root_plan(a, p), strict=True)}
     rows = []

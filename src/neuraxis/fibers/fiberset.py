@@ -136,7 +136,8 @@ class FiberSet:
             path_length_mm, entry_arc_mm.
         """
         lengths = self.path_length_mm
-        fl = lambda v: None if not math.isfinite(v) else float(v)
+        def fl(v):
+            return None if not math.isfinite(v) else float(v)
         rows = [{"index": i, "kind": str(self.kind[i]),
                  "diameter_um": float(self.diameter_um[i]), "side": str(self.side[i]),
                  "x_mm": float(self.x_mm[i]), "y_mm": float(self.y_mm[i]),

@@ -320,7 +320,7 @@ def _extract(gmsh, tissues: list[str], contacts: list[str]) -> MeshData:
     for idx, _name in enumerate(tissues):
         try:
             ents = gmsh.model.getEntitiesForPhysicalGroup(3, idx + 1)
-        except Exception:  # noqa: BLE001, S112 - an empty group
+        except Exception:
             continue
         for e in ents:
             types, _, nodes = gmsh.model.mesh.getElements(3, e)

@@ -44,7 +44,7 @@ def face_neighbours(tets: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _walk(x, y, z0, z1, t0, origin, inv, nbr, max_steps):  # noqa: ANN001, ANN202
+def _walk(x, y, z0, z1, t0, origin, inv, nbr, max_steps):
     """Walk +z from (x, y, z0) in tet t0 to z1: (z_exit per tet, tets, n, status).
 
     status 0: reached z1; 1: left the mesh; 2: lost (degenerate crossing) at the

@@ -17,8 +17,9 @@ Rules
   axis at dura top + radius + clearance; a paddle's flat ventral face rests on the
   highest dura point under it. The envelope must then stay inside the canal (no
   overlap with bone; a paddle's insulating back may replace bone, as after the
-  laminotomy that implants it, but its ventral half must lie in the canal), over the dural sac (|offset_x_mm| < the dura's half-width),
-  and its ends within the modelled length minus a 10 mm margin at each end.
+  laminotomy that implants it, but its ventral half must lie in the canal), over the
+  dural sac (|offset_x_mm| < the dura's half-width), and its ends within the modelled
+  length minus a 10 mm margin at each end.
 * Homogeneous medium: the lead frame origin is at ``(offset_x_mm, 0,
   offset_z_mm)``; the lead must stay 10 mm inside the cylinder.
 """
@@ -235,8 +236,9 @@ def _spine_height(lead: LeadSpec, placement: Placement, anatomy: SpineAnatomy,
         x = float(top[i, 0])
         if abs(x) < dura.semi_x_mm:
             d_top = float(dura.top_y_mm(x))
+            room = float(canal.top_y_mm(x)) - d_top
             where = (f"it needs {float(top[i, 1]) - d_top:.2f} mm above the dura at x = {x:.1f} "
-                     f"mm but the epidural space there is {float(canal.top_y_mm(x)) - d_top:.2f} mm")
+                     f"mm but the epidural space there is {room:.2f} mm")
         else:
             part = "its ventral half" if lead.kind == "paddle" else "its top"
             where = (f"{part} reaches y = {float(top[i, 1]):.2f} mm at x = {x:.1f} mm, above the "

@@ -45,7 +45,7 @@ def provenance(result: ScsResult) -> dict[str, Any]:
     sc = result.scenario
     return {
         "neuraxis_version": neuraxis.__version__,
-        "date_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "date_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "scenario_file": getattr(sc, "source", ""),
         "overrides": list(getattr(sc, "overrides", ())),
         "field_key": result.basis.key if result.basis is not None else None,

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 #: Node counts a fiber may get (the largest that fits its window is used).
 NODE_LADDER = (21, 31, 41, 61, 81, 101)
 #: Extent of a dorsal-column fiber beyond the outermost active contacts (mm, each side).

@@ -198,7 +198,7 @@ def _raster() -> _Raster:
         body[view] = _fill(drawing.outlines[view], shape)
         lab = np.full(shape, -1, dtype=np.int16)
         cnt = np.zeros(shape, dtype=np.uint8)
-        for idx, (name, derm) in enumerate(drawing.dermatomes.items()):
+        for idx, (_name, derm) in enumerate(drawing.dermatomes.items()):
             mask = _fill(derm.polygons.get(view, ()), shape)
             lab[mask] = idx
             cnt += mask

@@ -79,8 +79,10 @@ def write_report(results: dict, scenario_text: str, figures: dict[str, Path],
         The written file.
     """
     r = results
-    rows = [("Perception threshold (first dorsal-column fiber)", _fmt(r["perception_threshold_ma"], " mA")),
-            ("Discomfort threshold (first dorsal-root fiber)", _fmt(r["discomfort_threshold_ma"], " mA")),
+    rows = [("Perception threshold (first dorsal-column fiber)",
+             _fmt(r["perception_threshold_ma"], " mA")),
+            ("Discomfort threshold (first dorsal-root fiber)",
+             _fmt(r["discomfort_threshold_ma"], " mA")),
             ("Usable range (discomfort / perception)", _fmt(r["usable_range"])),
             ("Program amplitude", _fmt(r["program"]["amplitude_ma"], " mA")),
             ("Pain map", ", ".join(r["pain_map"]) or "none given"),
@@ -121,9 +123,11 @@ scenario below; every number is computed (field basis, MRG axon thresholds, soma
 <h2>Summary</h2><table>{summary}</table>
 <h2>Figures</h2>{figs}
 <h2>Paresthesia (dermatomes with recruited fibers)</h2>
-<table><tr><th>dermatome</th><th>fibers recruited</th></tr>{par or '<tr><td colspan=2>none</td></tr>'}</table>
+<table><tr><th>dermatome</th><th>fibers recruited</th></tr>
+{par or '<tr><td colspan=2>none</td></tr>'}</table>
 <h2>Side effects (dorsal roots recruited)</h2>
-<table><tr><th>root</th><th>fibers recruited</th><th>effect</th></tr>{side or '<tr><td colspan=3>none</td></tr>'}</table>
+<table><tr><th>root</th><th>fibers recruited</th><th>effect</th></tr>
+{side or '<tr><td colspan=3>none</td></tr>'}</table>
 <h2>Scenario</h2><pre>{html.escape(scenario_text)}</pre>
 <h2>Timings (s)</h2><pre>{timings}</pre>
 </body></html>

@@ -60,8 +60,8 @@ class ScsSession:
     def __init__(self, scenario: Any, *, cache: bool = True, model: str = "mrg",
                  rel_tol: float = 0.01, max_ma: float = MAX_SEARCH_MA,
                  progress: ProgressFn | None = None) -> None:
-        from neuraxis.field import build_field_basis
         from neuraxis.fibers import cord_segments, scs_fibers
+        from neuraxis.field import build_field_basis
 
         t0 = time.perf_counter()
         if getattr(scenario.anatomy, "kind", "spine") != "spine":
@@ -225,8 +225,8 @@ class ScsSession:
         return n_nodes, ve
 
     def _potentials(self, windows: list, n_nodes: np.ndarray) -> list[np.ndarray]:
-        from neuraxis.field.lines import LineLocator
         from neuraxis.fibers import compartment_points_mm
+        from neuraxis.field.lines import LineLocator
 
         basis = self.basis
         values = basis.potentials_v_per_ma * 1e3  # mV per mA, every contact

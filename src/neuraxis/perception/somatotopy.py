@@ -36,7 +36,7 @@ def caudal_segments(segment: str) -> tuple[str, ...]:
     return SEGMENTS[SEGMENTS.index(segment):]
 
 
-def dorsal_horn_border_mm(anatomy, y_mm: np.ndarray) -> np.ndarray:  # noqa: ANN001
+def dorsal_horn_border_mm(anatomy, y_mm: np.ndarray) -> np.ndarray:
     """Half-width (mm) of the dorsal funiculus at heights ``y_mm``: the distance from
     the midline to the dorsal horn's medial border, or to the cord surface above the
     dorsal horns' tips."""
@@ -57,7 +57,7 @@ def dorsal_horn_border_mm(anatomy, y_mm: np.ndarray) -> np.ndarray:  # noqa: ANN
     return half
 
 
-def dc_dermatomes(anatomy, x_mm: np.ndarray, y_mm: np.ndarray, local_segment: str, *,  # noqa: ANN001
+def dc_dermatomes(anatomy, x_mm: np.ndarray, y_mm: np.ndarray, local_segment: str, *,
                   overlap: float = 0.5, seed: int = 0) -> np.ndarray:
     """Dermatome (``<segment>_<side>``) of dorsal-column fibers at (x, y).
 
@@ -87,7 +87,7 @@ def dc_dermatomes(anatomy, x_mm: np.ndarray, y_mm: np.ndarray, local_segment: st
     return np.array([f"{bands[i]}_{s}" for i, s in zip(idx, side, strict=True)])
 
 
-def fiber_dermatomes(anatomy, fibers, local_segment: str, *, overlap: float = 0.5,  # noqa: ANN001
+def fiber_dermatomes(anatomy, fibers, local_segment: str, *, overlap: float = 0.5,
                      seed: int = 0) -> np.ndarray:
     """Dermatome of every fiber of a FiberSet (DC by lamination, DR by own segment)."""
     out = np.empty(len(fibers), dtype=object)

@@ -8,11 +8,11 @@ YAML plus ``--set`` overrides into a frozen :class:`Scenario`. Everything below
 from neuraxis.scenario.load import (
     Scenario,
     anatomy_from_section,
-    lead_from_section,
-    placement_from_section,
     apply_overrides,
+    lead_from_section,
     load_scenario,
     parse_yaml,
+    placement_from_section,
     program_from_section,
     read_scenario,
     read_text_file,

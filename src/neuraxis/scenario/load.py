@@ -23,14 +23,14 @@ _ALIASES = ((("placement", "offset_x_mm"), ("placement", "offset_mm")),)
 _FLOAT_RE = re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
 
 
-def _loader():  # noqa: ANN202
+def _loader():
     """A safe YAML loader that refuses duplicate keys and reads ``1e3`` as a number."""
     import yaml
 
     class Loader(yaml.SafeLoader):
         pass
 
-    def construct_mapping(loader, node, deep=False):  # noqa: ANN001, ANN202
+    def construct_mapping(loader, node, deep=False):
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             key = loader.construct_object(key_node, deep=deep)
@@ -52,7 +52,7 @@ def parse_yaml(text: str, where: str) -> Any:
     import yaml
 
     try:
-        return yaml.load(text, Loader=_loader())  # noqa: S506 (a SafeLoader subclass)
+        return yaml.load(text, Loader=_loader())
     except yaml.YAMLError as exc:
         raise NeuraxisInputError(f"Invalid scenario {where}: not valid YAML ({exc})") from None
 
