@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # meshes and solves a field basis
+
 pytest.importorskip("gmsh")
 pytest.importorskip("skfem")
 pytest.importorskip("pyamg")

@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # meshes default and fine models (minutes)
+
 pytest.importorskip("gmsh")
 pytest.importorskip("skfem")
 pytest.importorskip("pyamg")

@@ -15,6 +15,8 @@ import time
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # meshes and solves point-source models
+
 pytest.importorskip("gmsh")
 pytest.importorskip("skfem")
 pytest.importorskip("pyamg")

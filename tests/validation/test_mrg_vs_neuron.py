@@ -12,6 +12,8 @@ from types import ModuleType
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # NEURON comparisons
+
 pytest.importorskip("neuron")
 
 from neuraxis.axons import conduction_velocity, find_thresholds  # noqa: E402

@@ -12,6 +12,8 @@ from types import ModuleType
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # NEURON simulations
+
 pytest.importorskip("neuron")
 
 from neuraxis.axons import cable, stimulus  # noqa: E402

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # many SCS runs on meshed models (minutes)
+
 pytest.importorskip("gmsh")
 pytest.importorskip("skfem")
 pytest.importorskip("pyamg")
