@@ -132,6 +132,9 @@ def test_missing_file() -> None:
     (["fibers.dc=3"], r"fibers.dc"),
     (["mesh=medium"], r"'mesh'.*'coarse', 'default', 'fine'"),
     (["name=my run/1"], r"'name'"),
+    (["name=.."], r"'name'"),
+    (["mesh="], r"'mesh'.*but got None"),
+    (["program.contacts={E4:-1, E5:1}"], r"put a space after each colon"),
     (["anatomy.level=T9"], r"differs from the lead's level"),
     (["lead=null"], r"'lead' section is missing"),
 ])
@@ -178,6 +181,8 @@ def test_scs_init_writes_a_valid_template(tmp_path: Path) -> None:
     assert "# " in out.read_text()  # commented
     again = runner.invoke(app, ["scs", "init", "case_1", "--out", str(out)])
     assert again.exit_code == 2 and "not overwritten" in again.output
+    bad = runner.invoke(app, ["scs", "init", "../case"])
+    assert bad.exit_code == 2 and "'name'" in bad.output
 
 
 def test_scs_leads_lists_the_catalogue_with_sources() -> None:

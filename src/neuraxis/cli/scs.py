@@ -343,7 +343,9 @@ def scs_init(
 ) -> None:
     """Write a commented template scenario to start from (checked before it is written)."""
     from neuraxis.scenario import parse_yaml, scenario_from_dict
+    from neuraxis.scenario.load import check_name
 
+    check_name(name)
     path = out if out is not None else Path(f"{name}.yaml")
     if path.exists():
         raise NeuraxisInputError(f"Invalid value for '--out': '{path}' exists; it is not "

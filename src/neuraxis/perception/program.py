@@ -155,6 +155,10 @@ def check_fractions(contacts: Any, contact_names: tuple[str, ...],
             "fraction (cathodes negative), e.g. {E4: -1, E5: 1}")
     fractions: dict[str, float] = {}
     for name, value in contacts.items():
+        if isinstance(name, str) and ":" in name and value is None:
+            raise NeuraxisInputError(
+                f"Invalid value for {field!r}: {name!r} is not a contact; in YAML put a space "
+                "after each colon, e.g. {E4: -1, E5: 1}")
         name = check_option(f"{field} contact", str(name), contact_names)
         fractions[name] = float(check_range(f"{field}.{name}", value, -1.0, 1.0, ""))
     fractions = {k: v for k, v in fractions.items() if v != 0.0}

@@ -217,7 +217,7 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "",
     placed = place_lead(lead, placement, anatomy)
     from neuraxis.field.model import MESH_PRESETS
 
-    mesh = check_option("mesh", str(raw.get("mesh", "default")), MESH_PRESETS)
+    mesh = check_option("mesh", raw.get("mesh", "default"), MESH_PRESETS)
     program = None
     if raw.get("program") is not None:
         program = program_from_section(raw["program"], tuple(lead.contact_names))
@@ -227,11 +227,7 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "",
 
         pain = pain_map(raw["pain_map"])
     fib = check_keys("fibers", raw.get("fibers"), section_keys("fibers"))
-    name = raw.get("name") or default_name
-    if not isinstance(name, str) or not re.fullmatch(r"[\w.\-]+", name):
-        raise NeuraxisInputError(
-            f"Invalid value for 'name': letters, digits, '_', '-' and '.' only (it names the "
-            f"output folder), but got {name!r}")
+    name = check_name(raw.get("name") or default_name)
     return Scenario(name=name, description=str(raw.get("description") or "").strip(),
                     anatomy=anatomy, placed=placed, mesh=mesh, program=program, pain=pain,
                     fibers=FiberSpec(**fib), source=source, overrides=overrides,
@@ -239,6 +235,15 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "",
 
 
 # ---------------------------------------------------------------- sections
+
+def check_name(name: Any) -> str:
+    """A scenario name: letters, digits, '_', '-' and '.' (it names the output folder)."""
+    if not isinstance(name, str) or not re.fullmatch(r"[\w.\-]+", name) or name in (".", ".."):
+        raise NeuraxisInputError(
+            f"Invalid value for 'name': letters, digits, '_', '-' and '.' only (it names the "
+            f"output folder), but got {name!r}")
+    return name
+
 
 def _placement_section(section: Any) -> dict[str, Any]:
     sec = check_keys("placement", section, section_keys("placement"))
