@@ -7,7 +7,9 @@ max_ma) into an ``.npz``. Two programs are captured: the scenario's own (E3/E4/E
 guarded cathode, 300 us) and the reprogramming benchmark's (E5-/E6+, 210 us).
 
 Step 2 (default): loads the ``.npz`` and times ``find_thresholds`` on the recorded
-inputs (best of ``--repeat`` runs after a warm-up), prints thresholds/s, simulate
+inputs (best of ``--repeat`` runs after a warm-up), prints thresholds/s, the CPU time
+of the process (all threads; steadier than wall time on a shared machine), the
+compartment-steps computed (the work: deterministic, independent of the load), simulate
 calls, and, with ``--reference``, compares every threshold with a reference ``.npz``
 written by ``--save`` (e.g. one saved before a change): every threshold must lie in
 the search's stated bound of the other (true <= found <= true / (1 - rel_tol)), i.e.
@@ -108,6 +110,7 @@ def run_all(calls: list[dict], program: str) -> tuple[float, dict]:
     old = api_mod.simulate
     api_mod.simulate = counting
     thr, stat, nev = [], [], []
+    cpu = time.process_time()
     t = time.perf_counter()
     try:
         for c in calls:
@@ -121,7 +124,8 @@ def run_all(calls: list[dict], program: str) -> tuple[float, dict]:
     finally:
         api_mod.simulate = old
     secs = time.perf_counter() - t
-    return secs, {"threshold_ma": np.concatenate(thr), "status": np.concatenate(stat),
+    cpu = time.process_time() - cpu
+    return secs, {"cpu_s": cpu, "threshold_ma": np.concatenate(thr), "status": np.concatenate(stat),
                   "n_simulations": np.concatenate(nev), "n_simulate_calls": n_sim[0],
                   "compartment_steps": n_sim[1]}
 
@@ -142,11 +146,14 @@ def main() -> None:
     saved = {}
     for program in PROGRAMS:
         best, res = run_all(calls, program)  # warm-up (numba compile / cache load) counts too
+        best_cpu = res["cpu_s"]
         for _ in range(args.repeat):
             secs, res = run_all(calls, program)
             best = min(best, secs)
+            best_cpu = min(best_cpu, res["cpu_s"])
         n = res["threshold_ma"].size
-        print(f"{program}: {n} fibers in {best:.3f} s = {n / best:.0f} thresholds/s; "
+        print(f"{program}: {n} fibers in {best:.3f} s = {n / best:.0f} thresholds/s "
+              f"(CPU {best_cpu:.2f} s, both threads); "
               f"{res['n_simulate_calls']} simulate calls, "
               f"{res['n_simulations'].mean():.1f} simulations per fiber, "
               f"{res['compartment_steps'] / 1e6:.0f} M compartment-steps, "

@@ -104,11 +104,14 @@ def test_early_stop_never_changes_the_answer() -> None:
     assert early.n_steps_run < full.n_steps_run
 
 
-def test_repacking_between_segments_is_exact() -> None:
-    """The compiled backend's early stop re-packs undecided fibers into fewer chunks
-    between segments; every step's arithmetic is unchanged, so the answers and the first
-    detection-node crossings equal those of one full-length run bit for bit (60 fibers,
-    4 chunks, deciding at different times), and less work is done."""
+def test_repacking_between_segments_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With re-packing on, the compiled backend's early stop re-packs undecided fibers
+    into fewer chunks between segments; every step's arithmetic is unchanged, so the
+    answers and the first detection-node crossings equal those of one full-length run bit
+    for bit (60 fibers, 4 chunks, deciding at different times), and less work is done."""
+    from neuraxis.axons.backends import numba_cpu
+
+    monkeypatch.setattr(numba_cpu, "REPACK_EVERY_MS", 0.1)
     cab, ve, wave = _case("mrg", 8.7, 21, 1.0, "cathodic", "biphasic", dt_us=2.0)
     amps = np.random.default_rng(7).permutation(np.geomspace(0.14, 0.18, 60))
     batch = stack_cables([cab] * amps.size)
@@ -120,8 +123,9 @@ def test_repacking_between_segments_is_exact() -> None:
                      backend="numba")
     assert early.fired.tolist() == full.fired.tolist()
     assert 10 < full.fired.sum() < 50
-    first = lambda r: np.nanmin(np.where(np.isnan(r.t_cross_ms[det]), np.inf,
-                                         r.t_cross_ms[det]), axis=0)
+    def first(r):
+        return np.nanmin(np.where(np.isnan(r.t_cross_ms[det]), np.inf,
+                                             r.t_cross_ms[det]), axis=0)
     np.testing.assert_array_equal(first(early)[early.fired], first(full)[full.fired])
     assert early.compartment_steps < 0.8 * full.compartment_steps
 

@@ -86,7 +86,7 @@ FIT_TOL = {"node_spacing_um": 0.035, "n_lamellae": 0.035, "axon_diameter_um": 0.
 def test_interpolated_close_to_discrete_at_table_diameters(d):
     gi = mrg.mrg_geometry(d, "interpolated")
     assert gi.source == "interpolated"
-    for f, pub in zip(FIELDS, PUBLISHED[d]):
+    for f, pub in zip(FIELDS, PUBLISHED[d], strict=True):
         assert getattr(gi, f) == pytest.approx(pub, rel=FIT_TOL[f]), f
 
 
@@ -95,7 +95,7 @@ def test_interpolated_fit_quality_on_average():
     # D >= 7.3 um (worst: FLUT +6.2 % at 8.7 um), node spacing RMS error below 2.5 %.
     for d in sorted(PUBLISHED)[1:]:
         gi = mrg.mrg_geometry(d, "interpolated")
-        for f, pub in zip(FIELDS, PUBLISHED[d]):
+        for f, pub in zip(FIELDS, PUBLISHED[d], strict=True):
             assert abs(getattr(gi, f) / pub - 1) < 0.065, (d, f)
     rms = np.sqrt(np.mean([(mrg.mrg_geometry(d, "interpolated").node_spacing_um / v[2] - 1)**2
                            for d, v in PUBLISHED.items()]))
@@ -228,7 +228,7 @@ def test_mrg_myelin_and_passive_parameters(d):
     lengths = [3.0, flut] + [stin] * 6 + [flut, 3.0]
     inner_d = [node_d, axon_d] + [axon_d] * 6 + [axon_d, node_d]
     g_pas = [0.001, 0.0001] + [0.0001] * 6 + [0.0001, 0.001]  # S/cm2, MRGaxon.hoc
-    for k, (L, di, gp) in enumerate(zip(lengths, inner_d, g_pas), start=1):
+    for k, (L, di, gp) in enumerate(zip(lengths, inner_d, g_pas, strict=True), start=1):
         # myelin: 0.1 / (2 nl) uF/cm2 and 0.001 / (2 nl) S/cm2 on pi fiberD L
         a_my = math.pi * d * L
         assert c.c_my_nf[k] == pytest.approx(0.1 / (2 * nl) * a_my * 1e-5, rel=1e-12)
@@ -297,7 +297,7 @@ def test_axnode_q10_factors():
 def test_axnode_steady_state_at_rest():
     p = channels.mechanism_params("axnode")
     g = channels.steady_gates("axnode", -80.0, p)
-    for name, value in zip(channels.GATES["axnode"], g):
+    for name, value in zip(channels.GATES["axnode"], g, strict=True):
         assert value == pytest.approx(AXNODE_REST[name], abs=1e-3), name
 
 

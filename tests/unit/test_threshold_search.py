@@ -147,7 +147,7 @@ def test_lockstep_batching():
             assert _decided(*history[i], rel_tol, 1e-4, 1e3)
         for i in ws:
             assert not _decided(*history[i], rel_tol, 1e-4, 1e3)
-        for i, a in zip(which.tolist(), amp.tolist()):
+        for i, a in zip(which.tolist(), amp.tolist(), strict=True):
             (history[i][0] if a >= true[i] else history[i][1]).append(a)
         prev = ws
     # at the end, everything is decided, and the counts agree with the log

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow  # NEURON comparisons
 
 pytest.importorskip("neuron")
 
-from neuraxis.axons import conduction_velocity, find_thresholds  # noqa: E402
+from neuraxis.axons import conduction_velocity, find_thresholds
 
 # Diameters 5.7, 10, 16 um (discrete) and 8.0 um (interpolated); distances
 # 0.5-3 mm; pulse widths 50-500 us; cathodic/anodic; mono/biphasic. A

@@ -16,13 +16,13 @@ pytestmark = pytest.mark.slow  # NEURON simulations
 
 pytest.importorskip("neuron")
 
-from neuraxis.axons import cable, stimulus  # noqa: E402
+from neuraxis.axons import cable, stimulus
 
 DT_US = 5.0
 
 
 @pytest.fixture(scope="module")
-def fiber10(neuron_ref: ModuleType):  # noqa: ANN201 - MRGFiber
+def fiber10(neuron_ref: ModuleType):
     return neuron_ref.build_mrg(10.0, 21)
 
 
@@ -44,7 +44,7 @@ def test_positions_match_cable(neuron_ref: ModuleType, diameter_um: float,
     np.testing.assert_array_equal(fiber.node_index, cab.node_index)
 
 
-def test_passive_properties_match_cable(fiber10) -> None:  # noqa: ANN001
+def test_passive_properties_match_cable(fiber10) -> None:
     """Capacitances and conductances NEURON sees equal the neuraxis cable's."""
     cab = cable.build_mrg_cable(10.0, 21)
     segs = [sec(0.5) for sec in fiber10.sections]
@@ -59,11 +59,12 @@ def test_passive_properties_match_cable(fiber10) -> None:  # noqa: ANN001
     secs = fiber10.sections
     r_i = np.array([secs[k](0.5).ri() + secs[k - 1](1).ri() for k in range(1, len(secs))])
     np.testing.assert_allclose(1.0 / r_i, cab.g_i_us, rtol=1e-12)
-    half_p = np.array([0.5 * s.xraxial[0] * sec.L * 1e-4 for s, sec in zip(segs, secs)])
+    half_p = np.array([0.5 * s.xraxial[0] * sec.L * 1e-4
+                       for s, sec in zip(segs, secs, strict=True)])
     np.testing.assert_allclose(1.0 / (half_p[1:] + half_p[:-1]), cab.g_p_us, rtol=1e-12)
 
 
-def test_rest_is_stable(neuron_ref: ModuleType, fiber10) -> None:  # noqa: ANN001
+def test_rest_is_stable(neuron_ref: ModuleType, fiber10) -> None:
     n = len(fiber10.sections)
     out = neuron_ref.simulate(fiber10, np.zeros(n), 0.0, np.zeros(400), DT_US, 2.0,
                               early_stop=False, record=True)
@@ -72,7 +73,7 @@ def test_rest_is_stable(neuron_ref: ModuleType, fiber10) -> None:  # noqa: ANN00
     assert np.abs(out["v_mv"] + 80.0).max() < 0.5
 
 
-def test_play_matches_python_loop(neuron_ref: ModuleType, fiber10) -> None:  # noqa: ANN001
+def test_play_matches_python_loop(neuron_ref: ModuleType, fiber10) -> None:
     """Vector.play step function == e_extracellular set before every fadvance."""
     ve, samples = _point_source_case()
     for amp in (0.11, 0.13):  # below and above threshold
@@ -84,7 +85,7 @@ def test_play_matches_python_loop(neuron_ref: ModuleType, fiber10) -> None:  # n
         np.testing.assert_allclose(fast["v_mv"], slow["v_mv"], rtol=0, atol=1e-9)
 
 
-def test_early_stop_gives_same_answer(neuron_ref: ModuleType, fiber10) -> None:  # noqa: ANN001
+def test_early_stop_gives_same_answer(neuron_ref: ModuleType, fiber10) -> None:
     ve, samples = _point_source_case()
     full = neuron_ref.simulate(fiber10, ve, 0.13, samples, DT_US, 1.62, early_stop=False)
     early = neuron_ref.simulate(fiber10, ve, 0.13, samples, DT_US, 1.62)
@@ -102,7 +103,7 @@ def test_conduction_velocity_10um(neuron_ref: ModuleType) -> None:
     assert 45.0 <= cv <= 65.0
 
 
-def test_bad_input_lengths(neuron_ref: ModuleType, fiber10) -> None:  # noqa: ANN001
+def test_bad_input_lengths(neuron_ref: ModuleType, fiber10) -> None:
     n = len(fiber10.sections)
     with pytest.raises(ValueError, match="sections"):
         neuron_ref.simulate(fiber10, np.zeros(n - 1), 0.1, np.zeros(400), DT_US, 2.0)

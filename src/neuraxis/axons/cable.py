@@ -202,7 +202,8 @@ class CableBatch:
 
     def take(self, which: np.ndarray) -> CableBatch:
         """A batch with the fibers ``which`` (indices), in that order."""
-        t = lambda a: np.ascontiguousarray(a[:, which])
+        def t(a):
+            return np.ascontiguousarray(a[:, which])
         return CableBatch(self.mechanism, t(self.c_m_nf), t(self.g_pas_us), self.e_pas_mv,
                           t(self.g_i_us), t(self.g_p_us), t(self.c_my_nf), t(self.g_my_us),
                           self.node_index, t(self.node_area_um2), self.v_rest_mv)
@@ -214,8 +215,9 @@ def stack_cables(cables: list[Cable]) -> CableBatch:
     for c in cables[1:]:
         if c.mechanism != first.mechanism or c.n_compartments != first.n_compartments:
             raise ValueError("stack_cables needs cables of one model and one node count")
-    s = lambda name: np.ascontiguousarray(
-        np.stack([getattr(c, name) for c in cables], axis=-1))
+    def s(name):
+        return np.ascontiguousarray(
+            np.stack([getattr(c, name) for c in cables], axis=-1))
     return CableBatch(first.mechanism, s("c_m_nf"), s("g_pas_us"), first.e_pas_mv,
                       s("g_i_us"), s("g_p_us"), s("c_my_nf"), s("g_my_us"),
                       first.node_index, s("node_area_um2"), first.v_rest_mv)

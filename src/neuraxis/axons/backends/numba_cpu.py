@@ -290,10 +290,15 @@ def _chunked(a: np.ndarray, pad: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a).reshape(-1)
 
 
-#: Length of the segments between which undecided fibers are re-packed into fewer
-#: chunks (ms of simulated time, after the last stimulus sample): a chunk no longer
-#: runs on for fibers already decided, and the threads share the remaining work evenly.
-REPACK_EVERY_MS = 0.1
+#: Optional re-packing (off by default): run an early-stopped simulation in segments of
+#: this many ms (at least ``REPACK_MIN_STEPS`` steps) after the last stimulus sample and
+#: re-pack the undecided fibers into fewer chunks between segments, so a chunk no longer
+#: runs on for fibers already decided. Bit-identical answers; it cuts the work of the SCS
+#: benchmark by 12-17 %, but on the 2-core machine the extra parallel launches and state
+#: copies ate the gain (wall time unchanged within the noise, benchmarks/RESULTS.md), so
+#: ``None`` (one launch per simulation) is the default. Worth trying with more threads.
+REPACK_EVERY_MS: float | None = None
+REPACK_MIN_STEPS = 50
 
 
 def _to_chunks(a: np.ndarray) -> np.ndarray:
@@ -310,9 +315,9 @@ def _from_chunks(a: np.ndarray) -> np.ndarray:
 
 def _segments(n_steps: int, quiet_from: np.ndarray, dt: float, repack: bool) -> list[int]:
     """Step boundaries of the segments: the stimulus, then every REPACK_EVERY_MS."""
-    if not repack:
+    if not repack or REPACK_EVERY_MS is None:
         return [0, n_steps]
-    every = max(1, round(REPACK_EVERY_MS / dt))
+    every = max(REPACK_MIN_STEPS, round(REPACK_EVERY_MS / dt))
     first = int(min(max(int(quiet_from.max()), 1), n_steps))
     return [0, *range(first, n_steps, every), n_steps]
 
@@ -322,10 +327,10 @@ def simulate_numba(batch: CableBatch, ve: np.ndarray, amp: np.ndarray, wave: np.
                    params: np.ndarray, quiet_from: np.ndarray) -> SimulationResult:
     """Run the compiled integrator (arguments as :func:`neuraxis.axons.integrate.simulate`).
 
-    With ``early_stop`` the run is split into segments; between segments the
-    fibers whose answer is known leave and the rest are re-packed into chunks of
-    ``LANES``. With ``early_stop``, crossings after a fiber's answer is known are
-    not recorded (they do not change the answer).
+    With ``early_stop`` and :data:`REPACK_EVERY_MS` set, the run is split into
+    segments; between segments the fibers whose answer is known leave and the rest
+    are re-packed into chunks of ``LANES`` (crossings after a fiber's answer is known
+    are then not recorded; they do not change the answer).
     """
     n, nf = batch.c_m_nf.shape
     cm_dt = batch.c_m_nf / dt
@@ -353,7 +358,7 @@ def simulate_numba(batch: CableBatch, ve: np.ndarray, amp: np.ndarray, wave: np.
     t_cross = np.full((nn, nf), np.nan)
     quiet = np.full(nf, -1, dtype=np.int64)
     rec = np.empty((n_steps + 1, nn, -(-nf // LANES) * LANES) if record else (1, 1, 1))
-    bounds = _segments(n_steps, quiet_from, dt, early_stop and not record)
+    bounds = _segments(n_steps, quiet_from, dt, early_stop and not record and nf > LANES)
     active = np.arange(nf)
     work = 0
     n_run = 0
