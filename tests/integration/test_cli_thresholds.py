@@ -53,7 +53,7 @@ def test_all_finite_positive(batch: list[dict]) -> None:
         assert rec["n_simulations"] > 0 and rec["n_nodes"] >= 21
 
 
-def test_thresholds_fall_with_diameter(batch: list[dict]) -> None:
+def test_batch_thresholds_ordered_by_diameter(batch: list[dict]) -> None:
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for rec in batch:
         key = tuple(rec[c] for c in FIBER_COLUMNS if c != "diameter_um")
