@@ -261,3 +261,22 @@ def test_find_thresholds_takes_a_hint_that_never_moves_the_bound():
         find_thresholds(np.array([8.0, 12.0]), initial_ma=[0.1, -1.0], **kw)
     with pytest.raises(NeuraxisInputError, match="Expected one value or 2"):
         find_thresholds(np.array([8.0, 12.0]), initial_ma=[0.1, 0.2, 0.3], **kw)
+
+
+def test_prebuilt_cables_give_the_same_thresholds() -> None:
+    """find_thresholds(cables=...) uses the caller's cables (an SCS session builds each
+    once) and gives the thresholds it would give building them itself."""
+    from neuraxis import NeuraxisInputError
+    from neuraxis.axons import build_cable, find_thresholds
+    from neuraxis.axons.stimulus import fiber_point_source_mv_per_ma
+
+    diam = np.array([8.0, 10.0, 12.0])
+    cabs = [build_cable("mrg", float(d), 21) for d in diam]
+    ves = [fiber_point_source_mv_per_ma(c.x_um, c.middle_node_x_um, 1.0, 0.0, 0.2)
+           for c in cabs]
+    own = find_thresholds(diam, ve_mv_per_ma=ves, n_nodes=21)
+    given = find_thresholds(diam, ve_mv_per_ma=ves, n_nodes=21, cables=cabs)
+    np.testing.assert_array_equal(own.threshold_ma, given.threshold_ma)
+    with pytest.raises(NeuraxisInputError, match="'cables'"):
+        find_thresholds(diam, ve_mv_per_ma=ves, n_nodes=21, cables=cabs[::-1])
+    assert set(given.to_dict()) == {"fibers", "settings"}

@@ -102,6 +102,7 @@ def _result(basis):
         fibers=SimpleNamespace(kind=kind, x_mm=np.linspace(-2, 2, 9), y_mm=np.full(9, 1.0),
                                paths_mm=paths),
         thresholds=SimpleNamespace(threshold_ma=thr, recruited=lambda amp: thr <= amp),
+        at=lambda amp=None: SimpleNamespace(recruited=thr <= (2.0 if amp is None else amp)),
         basis=basis,
         program=SimpleNamespace(contacts={"E1": -1.0, "E2": 1.0}, amplitude_ma=2.0,
                                 pulse_width_us=300.0),

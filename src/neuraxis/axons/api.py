@@ -69,8 +69,11 @@ class ThresholdResult:
     n_nodes: np.ndarray
     settings: dict = field(default_factory=dict)
 
-    def to_records(self) -> list[dict]:
-        """One dict per fiber (JSON-friendly; NaN becomes None)."""
+    def to_dict(self) -> dict:
+        """JSON-ready: ``{"fibers": [one dict per fiber], "settings": {...}}`` (NaN -> None)."""
+        return {"fibers": self._records(), "settings": dict(self.settings)}
+
+    def _records(self) -> list[dict]:
         out = []
         for i in range(self.threshold_ma.size):
             t = float(self.threshold_ma[i])
@@ -165,6 +168,7 @@ def find_thresholds(
     backend: str = "auto",
     progress: Callable[[int, int], None] | None = None,
     initial_ma: np.ndarray | float | None = None,
+    cables: list[Cable] | None = None,
     verbose: bool | str | None = None,
 ) -> ThresholdResult:
     """Thresholds of many fibers, found together in batched simulations.
@@ -218,6 +222,10 @@ def find_thresholds(
         :mod:`neuraxis.axons.backends` ('numba'; 'numpy' is the slow reference).
     progress : callable, optional
         ``progress(n_done, n_total)`` after each round.
+    cables : list of Cable, optional
+        With ``ve_mv_per_ma``: the fibers' cables, already built (e.g. kept by an SCS
+        session), instead of building them here; each must have ``n_nodes`` nodes and
+        one potential per compartment.
     initial_ma : float or array, optional
         Starting amplitude of the search per fiber (mA, > 0), e.g. a threshold known
         for a similar program; default: an activating-function estimate. A hint
@@ -233,12 +241,13 @@ def find_thresholds(
         return _find_thresholds(
             diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_s_per_m, polarity,
             shape, model, ve_mv_per_ma, n_nodes, dt_us, tstop_ms, rel_tol, interphase_gap_us,
-            geometry, max_ma, backend, progress, initial_ma)
+            geometry, max_ma, backend, progress, initial_ma, cables)
 
 
 def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_s_per_m,
                      polarity, shape, model, ve_list, n_nodes, dt_us, tstop_ms, rel_tol,
-                     gap_us, geometry, max_ma, backend, progress, initial_ma=None):
+                     gap_us, geometry, max_ma, backend, progress, initial_ma=None,
+                     given_cables=None):
     check_option("model", model, MODELS)
     backend = resolve_backend(backend)  # once per call: 'auto' logs its choice here
     check_range("dt_us", dt_us, 0.1, 50.0, "us")
@@ -277,6 +286,12 @@ def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_
         raise NeuraxisInputError("Invalid input: 've_mv_per_ma' needs 'n_nodes'")
     if n_nodes is not None:
         n_nodes = check_int("n_nodes", n_nodes, 9, 1001)
+    if given_cables is not None and (ve_list is None or len(given_cables) != n or any(
+            c.n_nodes != n_nodes or c.diameter_um != diam[i]
+            for i, c in enumerate(given_cables))):
+        raise NeuraxisInputError(
+            "Invalid value for 'cables': give one cable per potential array, each with "
+            "'n_nodes' nodes and the fiber's diameter")
     # build cables and potentials, one per fiber
     cables: list[Cable] = []
     ves: list[np.ndarray] = []
@@ -289,7 +304,8 @@ def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_
             cab, ve = point_source_fiber(model, float(diam[i]), float(dist[i]),
                                          float(offs[i]), float(sig[i]), n_nodes, geometry)
         else:
-            cab = build_cable(model, float(diam[i]), n_nodes, **_geom(model, geometry))
+            cab = (given_cables[i] if given_cables is not None
+                   else build_cable(model, float(diam[i]), n_nodes, **_geom(model, geometry)))
             ve = np.asarray(ve_list[i], dtype=float)
             if ve.shape != (cab.n_compartments,):
                 raise NeuraxisInputError(

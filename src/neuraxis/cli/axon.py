@@ -116,7 +116,7 @@ def axon_threshold(
                               dt_us=dt_us, rel_tol=rel_tol)
     except NeuraxisInputError as exc:  # one fiber: the library's '(element 0)' says nothing
         raise NeuraxisInputError(str(exc).replace(" (element 0)", "")) from None
-    rec = res.to_records()[0]
+    rec = res.to_dict()["fibers"][0]
     out = {"threshold_ma": rec["threshold_ma"], "model": model, "diameter_um": diameter_um,
            "distance_mm": distance_mm, "offset_mm": offset_mm, "sigma_s_per_m": sigma_s_per_m,
            "pulse_width_us": pulse_width_us, "polarity": polarity, "shape": shape,
@@ -286,7 +286,7 @@ def axon_thresholds(
             raise NeuraxisInputError(_locate_row(str(exc), rows, csv_path)) from None
     wall_s = time.perf_counter() - t0
     records = [{"row": r["row"], **{c: r[c] for c in FIBER_COLUMNS}, **rec}
-               for r, rec in zip(rows, res.to_records(), strict=True)]
+               for r, rec in zip(rows, res.to_dict()["fibers"], strict=True)]
     if out is not None:
         _write_results_csv(out, rows, records)
     if json_out:

@@ -295,6 +295,8 @@ class ScsSession:
                                   pulse_width_us=program.pulse_width_us, polarity="anodic",
                                   shape=program.waveform, model=self.model,
                                   ve_mv_per_ma=[ve[i] for i in idx], n_nodes=int(k),
+                                  cables=[self.cable(float(self.fibers.diameter_um[i]), int(k))
+                                          for i in idx],
                                   rel_tol=self.rel_tol, max_ma=self.max_ma, progress=report)
             thr[idx] = res.threshold_ma
             status[idx] = res.status

@@ -99,7 +99,7 @@ def plot_spine_section(result: Any, path: str | Path, *, half_width_mm: float = 
     from matplotlib.collections import LineCollection
 
     amp = result.program.amplitude_ma
-    rec = np.asarray(result.thresholds.recruited(amp), dtype=bool)
+    rec = np.asarray(result.at(amp).recruited, dtype=bool)
     kinds = np.asarray(result.fibers.kind)
     x, y = np.asarray(result.fibers.x_mm), np.asarray(result.fibers.y_mm)
     dc = kinds == "dc"
