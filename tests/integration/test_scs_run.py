@@ -26,10 +26,10 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+def run(tmp_path_factory: pytest.TempPathFactory, shared_cache_dir: Path) -> tuple[dict, Path]:
     tmp = tmp_path_factory.mktemp("scs")
     mp = pytest.MonkeyPatch()
-    mp.setenv("NEURAXIS_CACHE_DIR", str(tmp / "cache"))
+    mp.setenv("NEURAXIS_CACHE_DIR", str(shared_cache_dir))
     res = runner.invoke(app, ["scs", "run", str(SCENARIO), *SMALL, "--out", str(tmp / "out"),
                               "--json"])
     assert res.exit_code == 0, res.output

@@ -23,9 +23,9 @@ SMALL = ["mesh=coarse", "fibers.dc=40", "fibers.dr_per_root=2"]
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> ScsSession:
+def session(shared_cache_dir: Path) -> ScsSession:
     mp = pytest.MonkeyPatch()
-    mp.setenv("NEURAXIS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    mp.setenv("NEURAXIS_CACHE_DIR", str(shared_cache_dir))
     yield ScsSession(load_scenario(EXAMPLE, SMALL))
     mp.undo()
 

@@ -30,10 +30,10 @@ T9 = ["anatomy.level=T9", "placement.level=T9"]
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory):
+def runs(shared_cache_dir: Path):
     """Memoised runs sharing one basis cache."""
     mp = pytest.MonkeyPatch()
-    mp.setenv("NEURAXIS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    mp.setenv("NEURAXIS_CACHE_DIR", str(shared_cache_dir))
     memo: dict = {}
 
     def get(base: dict, sets: list[str]):
