@@ -69,7 +69,7 @@ def main() -> None:
         folder = Path(args.out or tmp)
         folder.mkdir(parents=True, exist_ok=True)
         jobs = {
-            "body map": lambda: plot_body_map(result.paresthesia, folder / "body_map.png",
+            "body map": lambda: plot_body_map(result.at().paresthesia, folder / "body_map.png",
                                               pain=result.pain, title="body map"),
             "recruitment": lambda: plot_recruitment(result, folder / "recruitment.png"),
             "cross-section": lambda: plot_spine_section(result, folder / "cross_section.png"),

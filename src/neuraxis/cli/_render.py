@@ -102,3 +102,46 @@ def _progress_bar(enabled: bool, total: int,
     with bar:
         task = bar.add_task(label, total=total)
         yield lambda n_done, n_total: bar.update(task, completed=n_done, total=n_total)
+
+
+#: Labels of the stages that long library calls report through ``progress(stage, done, total)``.
+STAGE_LABELS = {"mesh": "meshing", "assemble": "assembling", "amg": "multigrid set-up",
+                "solve": "solving contacts", "thresholds": "fiber thresholds",
+                "figures": "figures and report"}
+
+
+@contextlib.contextmanager
+def _stage_progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """Progress of named stages (:data:`STAGE_LABELS`); yields ``progress(stage, done,
+    total)``, or None when nothing would be shown.
+
+    On a terminal (and ``enabled``): one transient rich bar per stage on stderr. Elsewhere
+    (a pipe, ``--json``): one INFO log line per stage, shown with ``neuraxis -v``.
+    """
+    import logging
+
+    from neuraxis._logging import logger
+
+    console = Console(stderr=True)
+    bar = (Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
+           if enabled and console.is_terminal else None)
+    if bar is None and not logger.isEnabledFor(logging.INFO):
+        yield None
+        return
+    tasks: dict[str, Any] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        label = STAGE_LABELS.get(stage, stage)
+        if stage not in tasks:
+            logger.info("%s ...", label)
+            tasks[stage] = bar.add_task(label, total=total) if bar is not None else None
+        if bar is not None:
+            bar.update(tasks[stage], completed=done, total=total)
+
+    if bar is None:
+        yield report
+        return
+    with bar:
+        yield report
+

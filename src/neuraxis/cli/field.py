@@ -15,6 +15,7 @@ from neuraxis._validate import NeuraxisInputError, check_option, read_text_file
 from neuraxis.cli._render import (
     _echo_json,
     _print_key_values,
+    _stage_progress,
     _stdout_console,
     user_errors,
 )
@@ -45,38 +46,12 @@ def _inputs(path: Path):
     return sc.anatomy, sc.placed, sc.mesh
 
 
-_STAGE_LABELS = {"mesh": "meshing", "assemble": "assembling", "amg": "multigrid set-up",
-                 "solve": "solving contacts"}
-
-
 def _basis(scenario: Path, show_progress: bool, inputs=None):
     """Build or load the scenario's field basis; its stages on stderr if it is a terminal."""
-    from rich.console import Console
-
     from neuraxis.field import build_field_basis
 
     anatomy, placed, mesh = _inputs(scenario) if inputs is None else inputs
-    console = Console(stderr=True)
-    if not (show_progress and console.is_terminal):
-        return build_field_basis(anatomy, placed, mesh)
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), console=console, transient=True)
-    tasks: dict[str, int] = {}
-
-    def report(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(_STAGE_LABELS.get(stage, stage), total=total)
-        bar.update(tasks[stage], completed=done, total=total)
-
-    with bar:
+    with _stage_progress(show_progress) as report:
         return build_field_basis(anatomy, placed, mesh, progress=report)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,58 +19,13 @@ from rich.console import Console
 from rich.table import Table
 
 from neuraxis._validate import NeuraxisInputError
-from neuraxis.cli._render import _echo_json, _stdout_console, user_errors
+from neuraxis.cli._render import _echo_json, _stage_progress, _stdout_console, user_errors
 
 scs_app = typer.Typer(
     help="Spinal cord stimulation end to end: field basis, fiber thresholds, paresthesia "
          "map and coverage of the pain map (amplitudes in mA, pulse widths in us).",
     no_args_is_help=True,
 )
-
-_STAGES = {"mesh": "meshing the spine", "solve": "solving the contacts",
-           "thresholds": "fiber thresholds", "figures": "figures and report"}
-
-
-class _Steps:
-    """Progress of a run's stages: rich bars on a terminal (stderr), else log lines."""
-
-    def __init__(self, enabled: bool) -> None:
-        from neuraxis._logging import logger
-
-        self.logger = logger
-        console = Console(stderr=True)
-        self.bar = None
-        if enabled and console.is_terminal:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                                MofNCompleteColumn(), TimeElapsedColumn(), transient=True,
-                                console=console)
-        self.tasks: dict[str, Any] = {}
-
-    def __enter__(self) -> _Steps:
-        if self.bar is not None:
-            self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage not in self.tasks:
-            self.logger.info("%s ...", _STAGES.get(stage, stage))
-            self.tasks[stage] = (self.bar.add_task(_STAGES.get(stage, stage), total=total)
-                                 if self.bar is not None else None)
-        if self.bar is not None:
-            self.bar.update(self.tasks[stage], completed=done, total=total)
-
 
 def _output_folder(out: Path | None, name: str, overrides: list[str]) -> Path:
     """The run's folder: ``--out``, else ``scs-<name>`` (plus a hash of the ``--set``
@@ -145,8 +101,9 @@ def scs_run(
         from neuraxis._soft_import import soft_import
 
         soft_import("matplotlib", "plot", "The figures of 'scs run' (or use --no-figures)")
-    with _Steps(not json_out) as steps:
-        result = run_scs(sc, progress=steps)
+    with _stage_progress(not json_out) as report:
+        steps = report if report is not None else (lambda stage, done, total: None)
+        result = run_scs(sc, progress=report)
         data = result.to_dict()
         data["provenance"] = provenance(result)
         folder.mkdir(parents=True, exist_ok=True)
@@ -164,7 +121,8 @@ def scs_run(
     _print_summary(data, folder, figures)
 
 
-def _figures(result: Any, sc: Any, folder: Path, data: dict, steps: _Steps) -> dict:
+def _figures(result: Any, sc: Any, folder: Path, data: dict,
+             steps: Callable[[str, int, int], None]) -> dict:
     import yaml
 
     from neuraxis.perception.report import write_report

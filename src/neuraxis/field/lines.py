@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from neuraxis.field.probe import PointLocator, p2_shape_values
+from neuraxis.field.probe import PointLocator, evaluate_located
 
 #: Barycentric tolerance for "inside" (as in PointLocator.locate).
 _TOL = 1e-9
@@ -174,21 +174,17 @@ class LineLocator:
         z = np.asarray(z_mm, dtype=float)
         k = np.searchsorted(line.z_exit_mm, z, side="left")
         inside = (z >= line.z_start_mm - 1e-9) & (k < line.tets.size)
-        out = np.full((z.size, values.shape[1]), np.nan)
-        if not inside.any():
-            return out
-        t = line.tets[k[inside]]
-        loc = self.locator
-        p = np.column_stack([np.full(t.size, line.x_mm), np.full(t.size, line.y_mm),
-                             z[inside]])
-        lam = np.einsum("nij,nj->ni", loc._inv[t], p - loc._origin[t])
-        bary = np.concatenate([1.0 - lam.sum(-1, keepdims=True), lam], axis=-1)
-        bad = np.any(bary < -1e-6, axis=1)
-        if bad.any():  # a point on a face shared by a sliver: fall back to the locator
-            tb, bb = loc.locate(p[bad])
-            t = t.copy()
-            t[bad], bary[bad] = tb, bb
-        phi = p2_shape_values(bary)
-        dofs = element_dofs[:, t].T
-        out[inside] = np.einsum("nk,nkm->nm", phi, values[dofs])
-        return out
+        tet = np.full(z.size, -1, dtype=np.int64)
+        bary = np.full((z.size, 4), np.nan)
+        if inside.any():
+            t = line.tets[k[inside]]
+            loc = self.locator
+            p = np.column_stack([np.full(t.size, line.x_mm), np.full(t.size, line.y_mm),
+                                 z[inside]])
+            lam = np.einsum("nij,nj->ni", loc._inv[t], p - loc._origin[t])
+            b = np.concatenate([1.0 - lam.sum(-1, keepdims=True), lam], axis=-1)
+            bad = np.any(b < -1e-6, axis=1)
+            if bad.any():  # a point on a face shared by a sliver: the general locator
+                t[bad], b[bad] = loc.locate(p[bad])
+            tet[inside], bary[inside] = t, b
+        return evaluate_located(tet, bary, element_dofs, values)

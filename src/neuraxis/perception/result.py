@@ -172,17 +172,6 @@ class ScsResult:
                 "dc_fraction": recruitment_curve(t[kinds == "dc"], amps).tolist(),
                 "dr_fraction": recruitment_curve(t[kinds == "dr"], amps).tolist()}
 
-    # ------------------------------------------------------------------ compatibility
-    @property
-    def paresthesia(self) -> dict:
-        """Paresthesia map at the program amplitude (``at().paresthesia``)."""
-        return self.at().paresthesia
-
-    @property
-    def coverage(self) -> Any:
-        """Coverage at the program amplitude (``at().coverage``)."""
-        return self.at().coverage
-
     def to_dict(self) -> dict[str, Any]:
         """The results.json object (keys are a stable interface)."""
         thr = self.thresholds.threshold_ma

@@ -15,12 +15,11 @@ from neuraxis.scenario.load import (
     placement_from_section,
     program_from_section,
     read_scenario,
-    read_text_file,
     scenario_from_dict,
 )
 from neuraxis.scenario.schema import SECTIONS, Key, keys, schema_markdown
 
 __all__ = ["SECTIONS", "Key", "Scenario", "anatomy_from_section", "apply_overrides", "keys",
            "lead_from_section", "load_scenario", "parse_yaml", "placement_from_section",
-           "program_from_section", "read_scenario", "read_text_file", "scenario_from_dict",
+           "program_from_section", "read_scenario", "scenario_from_dict",
            "schema_markdown"]

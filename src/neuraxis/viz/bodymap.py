@@ -61,7 +61,7 @@ def plot_body_map(paresthesia: Mapping[str, float], path: str | Path, *,
     ----------
     paresthesia : Mapping[str, float]
         ``{dermatome_side: strength}`` (fraction of fibers recruited, 0..1), e.g.
-        ``ScsResult.paresthesia``.
+        ``ScsResult.at().paresthesia``.
     path : str | Path
         Output PNG file; its folder must exist.
     pain : PainMap | sequence of str | None
