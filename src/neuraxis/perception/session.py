@@ -90,6 +90,7 @@ class ScsSession:
         self._spacing_um: dict[float, float] = {}
         self._ve: dict[tuple, list[np.ndarray]] = {}  # window key -> per-fiber (k, n_contacts)
         self._lines: dict[int, Any] = {}
+        self._arc_mm: list[np.ndarray] | None = None
         self._line_locator = None
         self._dermatomes: dict[str, np.ndarray] = {}
         self._thresholds: dict[tuple, ProgramThresholds] = {}
@@ -182,10 +183,12 @@ class ScsSession:
         """
         zs = [self.contact_z_mm[c] for c in program.contacts]
         z_lo, z_hi = min(zs) - DC_MARGIN_MM, max(zs) + DC_MARGIN_MM
+        if self._arc_mm is None:  # arc length along each path, once per session
+            self._arc_mm = [np.concatenate([[0.0], np.cumsum(np.linalg.norm(
+                np.diff(p, axis=0), axis=1))]) for p in self.fibers.paths_mm]
         out = []
-        for kind, path in zip(self.fibers.kind, self.fibers.paths_mm, strict=True):
-            seg = np.linalg.norm(np.diff(path, axis=0), axis=1)
-            arc = np.concatenate([[0.0], np.cumsum(seg)])
+        for kind, path, arc in zip(self.fibers.kind, self.fibers.paths_mm, self._arc_mm,
+                                   strict=True):
             if kind == "dc":
                 z = path[:, 2]
                 up = z[-1] > z[0]
