@@ -9,7 +9,10 @@ Runs the bundled 1x8 scenario (default mesh) in one process:
 3. a new *amplitude* only: ``result.at(amplitude)`` (a comparison with the thresholds,
    paresthesia map, coverage, side effects).
 
-Prints each time and the ratio of (1) to (2) and (3).
+Prints each time and the ratio of (1) to (2) and (3). Then each new shape again, on the
+same warm session, with and without the predicted-arrival stop of the threshold search
+(``neuraxis.axons.api.PREDICT_ARRIVAL``; same thresholds), interleaved, best of
+``--repeat-rule`` each: the speed of that rule against the rule before it, in one run.
 Run: ``python benchmarks/scs_reprogram.py [--scenario examples/scs_1x8_t8_low_back.yaml]``
 (needs ``pip install '.[fem]'``).
 """
@@ -29,6 +32,8 @@ def main() -> None:
     ap.add_argument("--scenario", default=str(Path(__file__).resolve().parents[1] / "examples"
                                              / "scs_1x8_t8_low_back.yaml"))
     ap.add_argument("--repeat", type=int, default=3, help="new-shape programs timed")
+    ap.add_argument("--repeat-rule", type=int, default=2,
+                    help="interleaved timings per shape with and without predicted arrival")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["NEURAXIS_CACHE_DIR"] = tmp
@@ -52,6 +57,26 @@ def main() -> None:
             t = time.perf_counter()
             res = session.evaluate(prog)
             warm.append(time.perf_counter() - t)
+        import numpy as np
+
+        import neuraxis.axons.api as axons_api
+
+        rule: dict[bool, list[list[float]]] = {True: [], False: []}
+        for sets in shapes[:args.repeat]:
+            prog = load_scenario(args.scenario, sets).program
+            best = {True: np.inf, False: np.inf}
+            thr = {}
+            for _ in range(args.repeat_rule):
+                for predict in (False, True):
+                    axons_api.PREDICT_ARRIVAL = predict
+                    session._thresholds.clear()  # force the threshold search again
+                    t = time.perf_counter()
+                    thr[predict] = session.evaluate(prog).thresholds.threshold_ma
+                    best[predict] = min(best[predict], time.perf_counter() - t)
+            axons_api.PREDICT_ARRIVAL = True
+            same = np.array_equal(thr[True], thr[False], equal_nan=True)
+            rule[True].append([best[True], same])
+            rule[False].append([best[False], same])
         t = time.perf_counter()
         n_amp = 50
         for k in range(n_amp):
@@ -69,6 +94,9 @@ def main() -> None:
     best = min(warm)
     print(f"new amplitude only (result.at): {amp_s * 1e3:.2f} ms (coverage "
           f"{m.pain_coverage_pct:.0f} % at {m.amplitude_ma:.1f} mA)")
+    for (a, same), (b, _) in zip(rule[True], rule[False], strict=True):
+        print(f"  same shape, best of {args.repeat_rule}: {a:.2f} s with predicted arrival, "
+              f"{b:.2f} s without ({b / a:.2f}x); thresholds identical: {same}")
     print(f"ratio cold / new shape: {cold_s / best:.1f}x (median new shape "
           f"{sorted(warm)[len(warm) // 2]:.2f} s); cold / new amplitude: {cold_s / amp_s:.0f}x")
 

@@ -130,6 +130,47 @@ def test_repacking_between_segments_is_exact(monkeypatch: pytest.MonkeyPatch) ->
     assert early.compartment_steps < 0.8 * full.compartment_steps
 
 
+def test_predicted_arrival_never_changes_the_answer() -> None:
+    """Deciding "fired" once an action potential propagates freely towards a detection
+    node (``predict_arrival``) gives the fired flags of full-length runs, for 41-node
+    fibers near threshold (late initiation), mono- and biphasic, and stops sooner."""
+    for shape, polarity in (("mono", "cathodic"), ("biphasic", "anodic")):
+        cab, ve, wave = _case("mrg", 11.5, 41, 1.5, polarity, shape, dt_us=2.0)
+        thr = find_thresholds(11.5, ve_mv_per_ma=[ve], n_nodes=41, pulse_width_us=100.0,
+                              polarity=polarity, shape=shape, dt_us=2.0, rel_tol=0.01,
+                              tstop_ms=wave.size * 0.002).threshold_ma[0]
+        amps = thr * np.geomspace(0.9, 1.5, 48)
+        batch = stack_cables([cab] * amps.size)
+        ve_b = np.repeat(ve[:, None], amps.size, 1)
+        det = np.array([3, -4])
+        full = simulate(batch, ve_b, amps, wave, 0.002, detect_nodes=det, early_stop=False,
+                        backend="numba")
+        fast = simulate(batch, ve_b, amps, wave, 0.002, detect_nodes=det,
+                        predict_arrival=True, backend="numba")
+        assert fast.fired.tolist() == full.fired.tolist()
+        assert 5 < full.fired.sum() < amps.size - 5
+        plain = simulate(batch, ve_b, amps, wave, 0.002, detect_nodes=det, backend="numba")
+        assert fast.compartment_steps < 0.85 * plain.compartment_steps
+
+
+def test_predicted_arrival_waits_for_a_late_action_potential() -> None:
+    """A run that ends before the action potential reaches the detection node says
+    "not fired" with or without ``predict_arrival``; one that ends after says "fired"."""
+    cab, ve, wave = _case("mrg", 11.5, 41, 1.5, "cathodic", "mono", dt_us=2.0)
+    det = np.array([3, -4])
+    ref = simulate(stack_cables([cab]), ve[:, None], np.array([3.0]), wave, 0.002,
+                   detect_nodes=det, early_stop=False, backend="numba")
+    t_det_ms = float(np.nanmin(ref.t_cross_ms[det, 0]))
+    for end_ms, expect in ((t_det_ms - 0.004, False), (t_det_ms + 0.3, True)):
+        steps = int(end_ms / 0.002)
+        w = np.zeros(steps)
+        w[: min(steps, wave.size)] = wave[:steps]
+        for predict in (False, True):
+            r = simulate(stack_cables([cab]), ve[:, None], np.array([3.0]), w, 0.002,
+                         detect_nodes=det, predict_arrival=predict, backend="numba")
+            assert bool(r.fired[0]) is expect, (end_ms, predict)
+
+
 def test_rest_is_stable() -> None:
     """Without stimulus the MRG fiber stays at -80 mV (within 0.5 mV over 2 ms)."""
     cab, ve, _ = _case("mrg", 10.0, 21, 1.0)

@@ -36,6 +36,9 @@ DEFAULT_DT_US = 1.0
 DEFAULT_POST_STIM_MS = 1.5
 #: Detection nodes: 4th node from each end, far from a stimulus near the middle.
 DEFAULT_DETECT_NODES = (3, -4)
+#: Threshold searches stop a firing run once the action potential's arrival at a
+#: detection node is certain (``simulate(predict_arrival=True)``); same answers.
+PREDICT_ARRIVAL = True
 #: Node-count buckets for automatic fiber length (fewer distinct structures batch better).
 _NODE_BUCKETS = (21, 31, 41, 51, 61, 81, 101, 151, 201, 301)
 #: Ends of the fiber at least this many electrode distances from the middle node.
@@ -351,7 +354,7 @@ def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_
             def fires(amps: np.ndarray, which: np.ndarray) -> np.ndarray:
                 res = simulate(batch.take(which), ve_b[:, which], amps, s_wave[:, which],
                                s_dt_us * 1e-3, detect_nodes=np.array(DEFAULT_DETECT_NODES),
-                               backend=backend)
+                               predict_arrival=PREDICT_ARRIVAL, backend=backend)
                 return res.fired
 
             return fires

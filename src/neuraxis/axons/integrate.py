@@ -48,6 +48,7 @@ def simulate(
     v_detect_mv: float = 0.0,
     early_stop: bool = True,
     record: bool = False,
+    predict_arrival: bool = False,
     temperature_c: float | None = None,
     backend: str = "auto",
 ) -> SimulationResult:
@@ -75,6 +76,13 @@ def simulate(
         quiescent (see ``QUIET_BELOW_MV``): the answer is then known.
     record : bool
         Keep the node membrane potentials of every step (memory heavy).
+    predict_arrival : bool
+        With ``early_stop``: also decide "fired" as soon as an action potential
+        propagates freely, after the stimulus, towards a detection node that it will
+        reach within the run (predicted from its speed, with a margin); the answer is
+        the same, the run shorter. ``t_cross_ms`` then stops short of the detection
+        nodes for those fibers. A speed option: a backend may ignore it (the NumPy
+        reference does).
     temperature_c : float, optional
         Override the model temperature (deg C).
     backend : str
@@ -103,5 +111,6 @@ def simulate(
     quiet_from = np.where(nonzero.any(axis=0),
                           wave.shape[0] - np.argmax(nonzero[::-1], axis=0), 0).astype(np.int64)
     logger.debug("simulating %d fibers with the %r backend", nf, backend)
+    extra = {"predict_arrival": True} if predict_arrival else {}
     return run(batch, ve, amp, wave, float(dt_ms), det, float(v_detect_mv), early_stop, record,
-               params, quiet_from)
+               params, quiet_from, **extra)

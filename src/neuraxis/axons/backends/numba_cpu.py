@@ -121,16 +121,76 @@ def _sweep(n, coef, cb0, ve, vb0, x, sc, sc_old, e_pas):
             x[xb + _VP + f] = vpk
 
 
+#: Early "fired" decision (``simulate(predict_arrival=True)``): an action potential
+#: that has crossed ``ARRIVAL_NODES + 1`` consecutive nodes in order, all after the
+#: stimulus ended, at a steady pace, travels on to the detection node ahead of it; the
+#: fiber is decided "fired" when the arrival predicted from its pace, plus
+#: ``ARRIVAL_MARGIN_FRAC`` of the remaining travel time and ``ARRIVAL_MARGIN_MS``, falls
+#: inside the run. Otherwise the run goes on and the detection node decides.
+ARRIVAL_NODES = 3
+ARRIVAL_MARGIN_FRAC = 0.25
+ARRIVAL_MARGIN_MS = 0.05
+ARRIVAL_STEADY = 1.1
+
+
+@njit(cache=True)
+def _arrives(t_cross, ff, det, k, t_stim_end_ms, t_end_ms):
+    """Will the action potential of fiber ``ff`` reach a detection node before ``t_end_ms``?
+
+    Yes when some front has crossed ``k + 1`` consecutive nodes in order, all after the
+    stimulus, at a steady pace (node-to-node times within ``ARRIVAL_STEADY`` of each
+    other: past the initiation zone, where the spread looks faster), and the slowest of
+    those paces brings it to the detection node ahead well inside the run.
+    """
+    nn = t_cross.shape[0]
+    for j in range(nn):
+        tj = t_cross[j, ff]
+        if np.isnan(tj):
+            continue
+        for d in (-1, 1):
+            ok = True
+            lo = np.inf
+            hi = 0.0
+            for i in range(k, 0, -1):  # the k nodes behind the front, in order
+                jj = j - d * i
+                if jj < 0 or jj >= nn:
+                    ok = False
+                    break
+                a = t_cross[jj, ff]
+                b = t_cross[jj + d, ff]
+                if np.isnan(a) or a < t_stim_end_ms or not a < b:
+                    ok = False
+                    break
+                lo = min(lo, b - a)
+                hi = max(hi, b - a)
+            if not ok or hi > lo * ARRIVAL_STEADY:
+                continue
+            ahead = -1
+            for q in range(det.size):
+                dist = (det[q] - j) * d
+                if dist > 0 and (ahead < 0 or dist < ahead):
+                    ahead = dist
+            if ahead < 0:
+                continue
+            if tj + ahead * hi * (1.0 + ARRIVAL_MARGIN_FRAC) + ARRIVAL_MARGIN_MS < t_end_ms:
+                return True
+    return False
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
 def _kernel(mech, n, coef, ve, node_idx, area_fac, amp, wave, dt, det, v_det, early_stop,
             params, state_v, state_g, fired_io, vmax_io, t_cross, quiet_step, step0, step1,
-            e_pas, record, rec, quiet_from, quiet_lo, quiet_hi, table, tab_v0, tab_inv_h):
+            e_pas, record, rec, quiet_from, quiet_lo, quiet_hi, table, tab_v0, tab_inv_h,
+            arrive_k, early_io):
     """Advance every chunk from step ``step0`` to ``step1`` (or until its answers are known).
 
     The state travels in and out (``state_v``: vm and vp per compartment, ``state_g``:
     gates, ``fired_io``, ``vmax_io``, ``t_cross``, ``quiet_step``), so a run can be
     split into segments and the undecided fibers re-packed into fewer chunks between
     them (see :func:`simulate_numba`); the arithmetic of every step is unchanged.
+    With ``arrive_k > 0``, a fiber is also decided "fired" once an action potential
+    propagates freely towards a detection node and will reach it within the run
+    (:func:`_arrives`; ``early_io`` marks those fibers).
     """
     nf = amp.size  # a multiple of LANES (padded)
     nn = node_idx.size
@@ -159,6 +219,7 @@ def _kernel(mech, n, coef, ve, node_idx, area_fac, amp, wave, dt, det, v_det, ea
             gates[g, :, :] = state_g[c, g]
         vm_old_n = np.empty((nn, LANES))
         fired = np.empty(LANES, dtype=np.bool_)
+        crossed = np.zeros(LANES, dtype=np.bool_)
         vmax_prev = np.empty(LANES)
         for f in range(LANES):
             fired[f] = fired_io[f0 + f]
@@ -225,18 +286,27 @@ def _kernel(mech, n, coef, ve, node_idx, area_fac, amp, wave, dt, det, v_det, ea
                     vo = vm_old_n[j, f]
                     if vo < v_det and v >= v_det and np.isnan(t_cross[j, f0 + f]):
                         t_cross[j, f0 + f] = (step + (v_det - vo) / (v - vo)) * dt
+                        crossed[f] = True
                     if record:
                         rec[step + 1, j, f0 + f] = v
             run = step + 1
             all_done = True
             for f in range(LANES):
                 ff = f0 + f
+                was_crossed = crossed[f]
+                crossed[f] = False
                 if not fired[f]:
                     for d in range(det.size):
                         if not np.isnan(t_cross[det[d], ff]):
                             fired[f] = True
                 if fired[f] or quiet_step[ff] >= 0:
                     continue
+                if was_crossed and arrive_k > 0 and run > quiet_from[ff] + arrive_k:
+                    if _arrives(t_cross, ff, det, arrive_k, quiet_from[ff] * dt,
+                                wave.shape[0] * dt):
+                        fired[f] = True
+                        early_io[ff] = True
+                        continue
                 all_done = False
                 if run >= quiet_from[ff]:
                     vmax = -np.inf
@@ -324,7 +394,8 @@ def _segments(n_steps: int, quiet_from: np.ndarray, dt: float, repack: bool) -> 
 
 def simulate_numba(batch: CableBatch, ve: np.ndarray, amp: np.ndarray, wave: np.ndarray,
                    dt: float, det: np.ndarray, v_det: float, early_stop: bool, record: bool,
-                   params: np.ndarray, quiet_from: np.ndarray) -> SimulationResult:
+                   params: np.ndarray, quiet_from: np.ndarray,
+                   predict_arrival: bool = False) -> SimulationResult:
     """Run the compiled integrator (arguments as :func:`neuraxis.axons.integrate.simulate`).
 
     With ``early_stop`` and :data:`REPACK_EVERY_MS` set, the run is split into
@@ -357,6 +428,8 @@ def simulate_numba(batch: CableBatch, ve: np.ndarray, amp: np.ndarray, wave: np.
     vmax = np.full(nf, np.inf)
     t_cross = np.full((nn, nf), np.nan)
     quiet = np.full(nf, -1, dtype=np.int64)
+    early = np.zeros(nf, dtype=np.bool_)
+    arrive_k = ARRIVAL_NODES if (predict_arrival and early_stop and not record) else 0
     rec = np.empty((n_steps + 1, nn, -(-nf // LANES) * LANES) if record else (1, 1, 1))
     bounds = _segments(n_steps, quiet_from, dt, early_stop and not record and nf > LANES)
     active = np.arange(nf)
@@ -376,7 +449,8 @@ def simulate_numba(batch: CableBatch, ve: np.ndarray, amp: np.ndarray, wave: np.
             lanes = active[np.minimum(np.arange(n_pad), m - 1)]  # extra lanes repeat the last
             st = {"v": _to_chunks(sv[lanes]), "g": _to_chunks(sg[lanes]),
                   "fired": fired[lanes], "vmax": vmax[lanes],
-                  "t_cross": np.ascontiguousarray(t_cross[:, lanes]), "quiet": quiet[lanes]}
+                  "t_cross": np.ascontiguousarray(t_cross[:, lanes]), "quiet": quiet[lanes],
+                  "early": early[lanes]}
             fixed = (_chunked(coef, lanes), _chunked(ve, lanes), node_idx,
                      np.ascontiguousarray(batch.node_area_um2[:, lanes] * 1e-2),
                      np.ascontiguousarray(amp[lanes]), np.ascontiguousarray(wave[:, lanes]))
@@ -385,16 +459,17 @@ def simulate_numba(batch: CableBatch, ve: np.ndarray, amp: np.ndarray, wave: np.
             mech, n, *fixed, dt, det, v_det, early_stop, params, st["v"], st["g"],
             st["fired"], st["vmax"], st["t_cross"], st["quiet"], s0, s1, batch.e_pas_mv,
             record, rec, qf, batch.v_rest_mv - QUIET_BELOW_MV, batch.v_rest_mv + QUIET_ABOVE_MV,
-            *table)
+            *table, arrive_k, st["early"])
         work += int(steps_run.sum()) * LANES * n
         if steps_run.size:
             n_run = max(n_run, s0 + int(steps_run.max()))
         fired[lanes[:m]] = st["fired"][:m]  # the answers so far (the rest waits for a repack)
         quiet[lanes[:m]] = st["quiet"][:m]
+        early[lanes[:m]] = st["early"][:m]
     if lanes is not None:
         _store(lanes, m, st, sv, sg, vmax, t_cross)
     t_quiet = np.where(quiet >= 0, quiet * dt, np.inf)
-    fired_out = np.any(t_cross[det] < t_quiet, axis=0)
+    fired_out = np.any(t_cross[det] < t_quiet, axis=0) | early
     vm_rec = rec[: n_run + 1, :, :nf] if record else None
     return SimulationResult(fired_out, t_cross, n_run, vm_rec, work)
 

@@ -21,7 +21,8 @@ from neuraxis.axons.channels import conductances, steady_gates, step_gates
 
 def simulate_numpy(batch: CableBatch, ve: np.ndarray, amp: np.ndarray, wave: np.ndarray,
                    dt: float, det: np.ndarray, v_det: float, early_stop: bool, record: bool,
-                   params: np.ndarray, quiet_from: np.ndarray) -> SimulationResult:
+                   params: np.ndarray, quiet_from: np.ndarray,
+                   predict_arrival: bool = False) -> SimulationResult:
     """Run the reference integrator (arguments as :func:`integrate.simulate`)."""
     n, nf = batch.c_m_nf.shape
     nodes = batch.node_index
