@@ -2,7 +2,8 @@
 
 Sub-apps, one module each: :mod:`~neuraxis.cli.axon` (fibers to a point source),
 :mod:`~neuraxis.cli.field` (field basis), :mod:`~neuraxis.cli.scs` (the SCS main job),
-:mod:`~neuraxis.cli.pump` (intrathecal pumps), :mod:`~neuraxis.cli.cache` (caches).
+:mod:`~neuraxis.cli.pump` (intrathecal pumps), :mod:`~neuraxis.cli.cache` (caches),
+:mod:`~neuraxis.cli.validate` (the validation table).
 Commands stay thin: they parse, call one library function and render a rich table
 (stdout) or JSON (``--json``, stdout); see :mod:`neuraxis.cli._render` for errors.
 """
@@ -20,6 +21,7 @@ from neuraxis.cli.cache import cache_app
 from neuraxis.cli.field import field_app
 from neuraxis.cli.pump import pump_app
 from neuraxis.cli.scs import scs_app
+from neuraxis.cli.validate import validate
 
 __all__ = ["EXIT_INPUT_ERROR", "FIBER_COLUMNS", "app", "read_fibers_csv", "user_errors"]
 
@@ -29,7 +31,7 @@ app = typer.Typer(
          "scs: spinal cord stimulation end to end (scenario -> field -> fibers -> "
          "paresthesia and coverage); field: FEM field basis of a lead; axon: fiber "
          "thresholds to a point source; pump: intrathecal drug delivery plans; cache: "
-         "the on-disk caches.",
+         "the on-disk caches; validate: the model against published and analytic values.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -38,6 +40,7 @@ app.add_typer(field_app, name="field")
 app.add_typer(axon_app, name="axon")
 app.add_typer(pump_app, name="pump")
 app.add_typer(cache_app, name="cache")
+app.command("validate")(validate)
 
 
 # --------------------------------------------------------------------------- top level

@@ -1,0 +1,159 @@
+"""The validation table: each row a published or analytic quantity, its source, the
+tolerance that source supports, the model's value, and whether they agree.
+
+Rows are computed by code, one module per area (:data:`AREAS`), each with a ``rows()``
+function; ``neuraxis validate`` prints them, ``docs/validation.md`` is written from them
+(``neuraxis validate --markdown``) and ``tests/validation`` asserts every row: a row
+passes, or it is an expected failure whose reason the row states. A row also says
+whether its data set was used to choose a parameter (``role='calibration'``) or held
+out (``role='validation'``): a parameter is never validated on the data it was fitted to.
+
+Examples
+--------
+>>> from neuraxis.validation import AREAS
+>>> sorted(AREAS)
+['axons', 'pump']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+
+from neuraxis._validate import NeuraxisInputError, check_option
+
+#: Area -> module with a ``rows() -> list[ValidationRow]`` function.
+AREAS = {
+    "axons": "neuraxis.validation.axons",
+    "pump": "neuraxis.validation.pump",
+}
+ROLES = ("validation", "calibration", "analytic")
+
+
+@dataclass(frozen=True)
+class ValidationRow:
+    """One line of the validation table.
+
+    Attributes
+    ----------
+    area : str
+        Part of the model ('axons', 'pump', ...).
+    check_id : str
+        Stable identifier (tests and the table refer to it).
+    quantity : str
+        What is compared, with its unit.
+    source : str
+        Where the reference value comes from (citation, or "analytic").
+    reference : str
+        The published or analytic value, with unit.
+    model : str
+        The model's value, with unit.
+    tolerance : str
+        The agreement the source supports, and why.
+    passed : bool
+        Whether the model's value is within the tolerance.
+    role : {'validation', 'calibration', 'analytic'}
+        'calibration' when a model parameter was chosen from this data set (the row
+        then shows the fit, not an independent check).
+    expected_failure : str
+        Why the model is known to disagree (empty when it is expected to pass).
+    """
+
+    area: str
+    check_id: str
+    quantity: str
+    source: str
+    reference: str
+    model: str
+    tolerance: str
+    passed: bool
+    role: str = "validation"
+    expected_failure: str = ""
+
+    def __post_init__(self) -> None:
+        check_option("role", self.role, ROLES)
+
+    @property
+    def status(self) -> str:
+        """'pass', 'FAIL', 'disagrees (known)' or 'passes (expected to fail)'."""
+        if self.passed:
+            return "passes (expected to fail)" if self.expected_failure else "pass"
+        return "disagrees (known)" if self.expected_failure else "FAIL"
+
+    def to_dict(self) -> dict:
+        """Plain dict for JSON, with ``status``."""
+        return {**asdict(self), "status": self.status}
+
+
+def validation_rows(areas: Iterable[str] | None = None, *,
+                    progress: Callable[[str], None] | None = None) -> list[ValidationRow]:
+    """Compute the rows of the given areas (all by default), in table order.
+
+    Parameters
+    ----------
+    areas : iterable of str, optional
+        Names from :data:`AREAS`.
+    progress : callable, optional
+        ``progress(area)`` before each area is computed.
+    """
+    names = list(AREAS) if areas is None else list(areas)
+    for name in names:
+        check_option("area", name, tuple(AREAS))
+    out: list[ValidationRow] = []
+    for name in names:
+        if progress is not None:
+            progress(name)
+        rows = importlib.import_module(AREAS[name]).rows()
+        ids = [r.check_id for r in rows]
+        if len(set(ids)) != len(ids) or any(r.area != name for r in rows):
+            raise NeuraxisInputError(f"Invalid validation area {name!r}: repeated check ids "
+                                     "or rows of another area")
+        out.extend(rows)
+    return out
+
+
+def row(rows: Iterable[ValidationRow], check_id: str) -> ValidationRow:
+    """The row with ``check_id``."""
+    for r in rows:
+        if r.check_id == check_id:
+            return r
+    raise NeuraxisInputError(f"Invalid value for 'check_id': no row {check_id!r}")
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(rows: Iterable[ValidationRow], *, version: str | None = None,
+                   date: dt.date | None = None) -> str:
+    """The rows as a Markdown document (the content of ``docs/validation.md``).
+
+    The first line states the generator, version and date; everything after it depends
+    on the rows only.
+    """
+    import neuraxis
+
+    rows = list(rows)
+    version = version or neuraxis.__version__
+    date = date or dt.date.today()
+    lines = [f"<!-- generated by `neuraxis validate --markdown` (neuraxis {version}, "
+             f"{date.isoformat()}); do not edit by hand -->",
+             "# Validation table", "",
+             "Each row compares one model quantity with a published or analytic value, at "
+             "the tolerance the source supports. *role*: `calibration` rows show a fit to "
+             "the data a parameter was chosen from (not an independent check); "
+             "`validation` rows use data held out from every fit; `analytic` rows compare "
+             "with an exact solution. A row that disagrees says why.", ""]
+    for area in dict.fromkeys(r.area for r in rows):
+        lines += [f"## {area}", "",
+                  "| id | quantity | reference | model | tolerance | role | status | source |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in (r for r in rows if r.area == area):
+            status = r.status + (f": {r.expected_failure}" if r.expected_failure else "")
+            lines.append("| " + " | ".join(_cell(c) for c in (
+                r.check_id, r.quantity, r.reference, r.model, r.tolerance, r.role, status,
+                r.source)) + " |")
+        lines.append("")
+    return "\n".join(lines)
