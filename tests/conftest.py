@@ -16,3 +16,57 @@ def shared_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     instead of meshing it once per module; a test that needs an empty cache makes its own.
     """
     return tmp_path_factory.mktemp("shared-cache")
+
+
+#: PostgreSQL server for the registry tests: $NEURAXIS_TEST_POSTGRES_URL, else the local
+#: server's Unix socket as the current user (``.ci/run`` installs, starts and grants it).
+POSTGRES_ADMIN_URL = "postgresql+psycopg:///postgres?host=/var/run/postgresql"
+
+
+def _postgres_admin_url() -> str:
+    import os
+
+    url = os.environ.get("NEURAXIS_TEST_POSTGRES_URL", POSTGRES_ADMIN_URL)
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> object:
+    """An engine on the PostgreSQL server's admin database (autocommit); skips, saying
+    why, when no server can be reached."""
+    pytest.importorskip("sqlalchemy")
+    pytest.importorskip("psycopg")
+    import sqlalchemy as sa
+
+    url = _postgres_admin_url()
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+    except Exception as exc:  # any connection failure: no server here
+        pytest.skip(f"no PostgreSQL server at {url} ({type(exc).__name__}); .ci/run starts "
+                    "one, or set NEURAXIS_TEST_POSTGRES_URL")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database URL: a SQLite file, then a new PostgreSQL database (dropped
+    afterwards). Every registry test that takes it runs on both."""
+    pytest.importorskip("sqlalchemy")
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.sqlite'}"
+        return
+    import uuid
+
+    import sqlalchemy as sa
+
+    admin = request.getfixturevalue("postgres_admin")
+    name = f"neuraxis_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    base = admin.url.set(database=name)
+    yield base.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

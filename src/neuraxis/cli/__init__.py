@@ -3,7 +3,8 @@
 Sub-apps, one module each: :mod:`~neuraxis.cli.axon` (fibers to a point source),
 :mod:`~neuraxis.cli.field` (field basis), :mod:`~neuraxis.cli.scs` (the SCS main job),
 :mod:`~neuraxis.cli.pump` (intrathecal pumps), :mod:`~neuraxis.cli.cache` (caches),
-:mod:`~neuraxis.cli.validate` (the validation table).
+:mod:`~neuraxis.cli.registry` (outcomes registry), :mod:`~neuraxis.cli.validate` (the
+validation table).
 Commands stay thin: they parse, call one library function and render a rich table
 (stdout) or JSON (``--json``, stdout); see :mod:`neuraxis.cli._render` for errors.
 """
@@ -20,6 +21,7 @@ from neuraxis.cli.axon import FIBER_COLUMNS, axon_app, read_fibers_csv
 from neuraxis.cli.cache import cache_app
 from neuraxis.cli.field import field_app
 from neuraxis.cli.pump import pump_app
+from neuraxis.cli.registry import registry_app
 from neuraxis.cli.scs import scs_app
 from neuraxis.cli.validate import validate
 
@@ -31,7 +33,8 @@ app = typer.Typer(
          "scs: spinal cord stimulation end to end (scenario -> field -> fibers -> "
          "paresthesia and coverage); field: FEM field basis of a lead; axon: fiber "
          "thresholds to a point source; pump: intrathecal drug delivery plans; cache: "
-         "the on-disk caches; validate: the model against published and analytic values.",
+         "the on-disk caches; registry: the outcomes registry; validate: the model "
+         "against published and analytic values.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -40,6 +43,7 @@ app.add_typer(field_app, name="field")
 app.add_typer(axon_app, name="axon")
 app.add_typer(pump_app, name="pump")
 app.add_typer(cache_app, name="cache")
+app.add_typer(registry_app, name="registry")
 app.command("validate")(validate)
 
 

@@ -1,0 +1,175 @@
+"""``neuraxis registry``: the outcomes registry on the command line.
+
+Thin over :mod:`neuraxis.registry.records`: parse, call, render (a table, or JSON with
+``--json``). The database is ``--db URL`` (sqlite:///PATH or postgresql://...), else
+``$NEURAXIS_REGISTRY_URL``, else a SQLite file in the user data folder. Every write is
+one transaction, recorded in the audit log under ``--user`` (default: the login name).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from neuraxis._validate import NeuraxisInputError
+from neuraxis.cli._render import _echo_json, _print_key_values, user_errors
+
+registry_app = typer.Typer(
+    help="Outcomes registry (pseudonymised patients, implants, visits with instruments): "
+         "SQLite by default, PostgreSQL by URL. Needs pip install 'neuraxis[registry]'.",
+    no_args_is_help=True,
+)
+
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", help="Database URL: sqlite:///PATH or postgresql://USER@HOST/DB (default: "
+                 "$NEURAXIS_REGISTRY_URL, else registry.sqlite in the user data folder).")]
+UserOpt = Annotated[str | None, typer.Option(
+    "--user", help="Who writes, for the audit log (default: $NEURAXIS_USER or the login "
+                   "name).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+SiteOpt = Annotated[str, typer.Option("--site", help="Site code.")]
+LocalOpt = Annotated[str, typer.Option("--local-id", help="Site-local pseudonym (no names).")]
+
+
+def _engine(db: str | None) -> Any:
+    from neuraxis.registry.db import connect
+
+    return connect(db or os.environ.get("NEURAXIS_REGISTRY_URL") or None)
+
+
+def _user(user: str | None) -> str:
+    name = user or os.environ.get("NEURAXIS_USER") or getpass.getuser()
+    if not name or len(name) > 64:
+        raise NeuraxisInputError(f"Invalid value for '--user': {name!r} (1-64 characters)")
+    return name
+
+
+def _render(record: dict[str, Any], title: str, as_json: bool) -> None:
+    if as_json:
+        _echo_json(record)
+    else:
+        _print_key_values(title, record)
+
+
+@registry_app.command("init")
+@user_errors
+def init(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Create the registry database, or upgrade its schema to this version."""
+    from neuraxis.registry.db import upgrade
+
+    engine = _engine(db)
+    rev = upgrade(engine)
+    _render({"database": engine.url.render_as_string(hide_password=True),
+             "schema_revision": rev}, "Registry ready", as_json)
+
+
+@registry_app.command("add-patient")
+@user_errors
+def add_patient(
+    site: SiteOpt, local_id: LocalOpt,
+    birth_year: Annotated[int, typer.Option("--birth-year", help="Year of birth only.")],
+    consent: Annotated[bool, typer.Option(
+        "--consent/--no-consent", help="Registry consent recorded (required).")] = False,
+    consent_date: Annotated[str | None, typer.Option(
+        "--consent-date", help="Date of consent, YYYY-MM-DD.")] = None,
+    sex: Annotated[str | None, typer.Option("--sex", help="female, male or other.")] = None,
+    diagnosis: Annotated[list[str] | None, typer.Option(
+        "--diagnosis", help="Diagnosis code (repeat): FBSS, CRPS1, CRPS2, PDN, ...")] = None,
+    db: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Add a pseudonymised patient (site code + local pseudonym + year of birth)."""
+    from neuraxis.registry.records import add_patient as add
+
+    pid = add(_engine(db), site=site, local_id=local_id, birth_year=birth_year,
+              consent=consent, consent_date=consent_date, sex=sex,
+              diagnoses=tuple(diagnosis or ()), user=_user(user))
+    _render({"patient_id": pid, "site": site, "local_id": local_id}, "Patient added",
+            as_json)
+
+
+@registry_app.command("add-implant")
+@user_errors
+def add_implant(
+    site: SiteOpt, local_id: LocalOpt,
+    therapy: Annotated[str, typer.Option("--therapy", help="scs or itdd.")],
+    date: Annotated[str, typer.Option("--date", help="Implant date, YYYY-MM-DD.")],
+    device: Annotated[str, typer.Option("--device", help="IPG or pump model.")],
+    lead: Annotated[list[str] | None, typer.Option("--lead", help="Lead model (repeat).")
+                    ] = None,
+    level: Annotated[str | None, typer.Option(
+        "--level", help="Vertebral level of the lead tip or catheter tip, e.g. T8.")] = None,
+    catheter: Annotated[str | None, typer.Option("--catheter", help="Catheter model.")
+                        ] = None,
+    db: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Record an implant (SCS or intrathecal pump)."""
+    from neuraxis.registry.records import add_implant as add
+
+    iid = add(_engine(db), site=site, local_id=local_id, therapy=therapy, date=date,
+              device=device, leads=tuple(lead or ()), level=level, catheter=catheter,
+              user=_user(user))
+    _render({"implant_id": iid, "therapy": therapy, "date": date}, "Implant added", as_json)
+
+
+def _read_responses(path: Path | None, pairs: list[str] | None) -> dict[str, dict]:
+    from neuraxis._validate import read_text_file
+
+    out: dict[str, dict] = {}
+    if path is not None:
+        import yaml
+
+        raw = yaml.safe_load(read_text_file(path, "--responses file"))
+        if not isinstance(raw, dict):
+            raise NeuraxisInputError(
+                "Invalid value for '--responses': expected a mapping instrument -> items")
+        out.update(raw)
+    for pair in pairs or ():
+        name, sep, text = pair.partition("=")
+        try:
+            items = json.loads(text) if sep else None
+        except json.JSONDecodeError as exc:
+            raise NeuraxisInputError(
+                f"Invalid value for '--response {name}': not JSON ({exc.msg})") from None
+        if not sep or not isinstance(items, dict):
+            raise NeuraxisInputError(
+                f"Invalid value for '--response'. Expected INSTRUMENT={{JSON object}}, got "
+                f"{pair!r}")
+        out[name] = items
+    return out
+
+
+@registry_app.command("add-visit")
+@user_errors
+def add_visit(
+    site: SiteOpt, local_id: LocalOpt,
+    visit: Annotated[str, typer.Option(
+        "--visit", help="baseline, m1, m3, m6, m12, m18 or m24.")],
+    date: Annotated[str, typer.Option("--date", help="Visit date, YYYY-MM-DD.")],
+    responses: Annotated[Path | None, typer.Option(
+        "--responses", help="YAML/JSON file: instrument -> {item: answer}.")] = None,
+    response: Annotated[list[str] | None, typer.Option(
+        "--response", help="INSTRUMENT={JSON items} (repeat).")] = None,
+    db: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Record a visit with the raw answers of its instruments (scored on the way in)."""
+    from neuraxis.registry.records import add_visit as add
+
+    items = _read_responses(responses, response)
+    vid = add(_engine(db), site=site, local_id=local_id, visit=visit, date=date,
+              responses=items, user=_user(user))
+    _render({"visit_id": vid, "visit": visit, "instruments": ", ".join(sorted(items))},
+            "Visit added", as_json)
+
+
+@registry_app.command("check")
+@user_errors
+def check(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Check the database: schema revision and record counts."""
+    from neuraxis.registry.records import summary
+
+    _render(summary(_engine(db)), "Registry", as_json)

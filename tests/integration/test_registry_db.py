@@ -1,0 +1,155 @@
+"""The registry database on SQLite and PostgreSQL: schema, pseudonymised patients,
+implants and visits, refusals, transactions and the append-only audit log.
+
+Every test takes ``registry_url`` and so runs on both databases (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+pytest.importorskip("sqlalchemy")
+pytest.importorskip("alembic")
+
+import sqlalchemy as sa
+
+from neuraxis import NeuraxisInputError
+from neuraxis.registry import db, records
+from neuraxis.registry.models import AuditEntry, Visit
+
+USER = "test-user"
+
+
+@pytest.fixture
+def engine(registry_url: str):
+    eng = db.connect(registry_url)
+    db.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def _patient(engine, local_id: str = "P001", **kw) -> int:
+    args = {"site": "S01", "local_id": local_id, "birth_year": 1966, "consent": True,
+            "diagnoses": ("FBSS",), "user": USER, **kw}
+    return records.add_patient(engine, **args)
+
+
+def test_init_creates_the_schema_once(registry_url: str) -> None:
+    eng = db.connect(registry_url)
+    with pytest.raises(NeuraxisInputError, match="no registry schema.*registry init"):
+        db.check_schema(eng)
+    assert db.upgrade(eng) == db.HEAD_REVISION
+    assert db.upgrade(eng) == db.HEAD_REVISION  # idempotent
+    db.check_schema(eng)
+    eng.dispose()
+
+
+def test_patients_are_pseudonymised_and_consented(engine) -> None:
+    assert _patient(engine) >= 1
+    with pytest.raises(NeuraxisInputError, match="already exists at site 'S01'"):
+        _patient(engine)
+    with pytest.raises(NeuraxisInputError, match="never a name or an e-mail"):
+        _patient(engine, local_id="Jane Doe")
+    with pytest.raises(NeuraxisInputError, match="never a name or an e-mail"):
+        _patient(engine, local_id="jane@example.org")
+    with pytest.raises(NeuraxisInputError, match="consent is recorded"):
+        _patient(engine, local_id="P002", consent=False)
+    with pytest.raises(NeuraxisInputError, match="Expected a year 1900-"):
+        _patient(engine, local_id="P002", birth_year=1850)
+    with pytest.raises(NeuraxisInputError, match="is in the future"):
+        _patient(engine, local_id="P002", consent_date=dt.date.today() + dt.timedelta(days=2))
+    with pytest.raises(NeuraxisInputError, match="did you mean 'FBSS'"):
+        _patient(engine, local_id="P002", diagnoses=("FBS",))
+    assert records.summary(engine)["n_patients"] == 1
+
+
+def test_visits_follow_the_implant_and_its_windows(engine) -> None:
+    _patient(engine)
+    with pytest.raises(NeuraxisInputError, match="count from the implant"):
+        records.add_visit(engine, site="S01", local_id="P001", visit="m3", date="2025-05-01",
+                          user=USER)
+    records.add_visit(engine, site="S01", local_id="P001", visit="baseline",
+                      date="2025-01-02", user=USER)
+    records.add_implant(engine, site="S01", local_id="P001", therapy="scs",
+                        date="2025-01-31", device="IPG-X", level="T8", user=USER)
+    with pytest.raises(NeuraxisInputError, match="before the implant"):
+        records.add_visit(engine, site="S01", local_id="P001", visit="m1", date="2025-01-20",
+                          user=USER)
+    # m1 target 2025-02-28 (Jan 31 + 1 month, clipped); window +-14 d
+    records.add_visit(engine, site="S01", local_id="P001", visit="m1", date="2025-03-14",
+                      user=USER)
+    # m3 target 2025-04-30; 31 days late is outside +-30 d
+    records.add_visit(engine, site="S01", local_id="P001", visit="m3", date="2025-05-31",
+                      user=USER)
+    with pytest.raises(NeuraxisInputError, match="already has a m3 visit"):
+        records.add_visit(engine, site="S01", local_id="P001", visit="m3",
+                          date="2025-05-02", user=USER)
+    with pytest.raises(NeuraxisInputError, match="but got 'm13' - did you mean"):
+        records.add_visit(engine, site="S01", local_id="P001", visit="m13",
+                          date="2026-01-02", user=USER)
+    with sa.orm.Session(engine) as s:
+        windows = dict(s.execute(sa.select(Visit.visit, Visit.in_window)).all())
+    assert windows == {"baseline": True, "m1": True, "m3": False}
+    assert records.visit_target(dt.date(2025, 1, 31), "m1") == dt.date(2025, 2, 28)
+    assert records.summary(engine)["n_visits_out_of_window"] == 1
+
+
+def test_a_failed_write_leaves_nothing(engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The visit row is flushed, then the audit entry fails: the transaction rolls back."""
+    _patient(engine)
+    records.add_implant(engine, site="S01", local_id="P001", therapy="itdd",
+                        date="2025-01-31", device="pump", user=USER)
+
+    def broken(*_a, **_k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(records, "audit", broken)
+    with pytest.raises(RuntimeError):
+        records.add_visit(engine, site="S01", local_id="P001", visit="m1", date="2025-03-01",
+                          user=USER)
+    assert records.summary(engine)["n_visits"] == 0
+
+
+def test_the_audit_log_is_append_only(engine) -> None:
+    _patient(engine)
+    with sa.orm.Session(engine) as s:
+        entries = s.scalars(sa.select(AuditEntry)).all()
+        assert [(e.action, e.entity, e.user_name) for e in entries] == [
+            ("add", "site", USER), ("add", "patient", USER)]
+    for stmt in ("UPDATE audit_log SET user_name = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as c:
+            c.execute(sa.text(stmt))
+    assert records.summary(engine)["n_audit_log"] == 2
+
+
+def test_cli_round_trip(registry_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from neuraxis.cli import app
+
+    run = CliRunner()
+    base = ["--db", registry_url]
+    res = run.invoke(app, ["registry", "init", *base, "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["schema_revision"] == db.HEAD_REVISION
+    res = run.invoke(app, ["registry", "add-patient", *base, "--site", "S9", "--local-id",
+                           "A-1", "--birth-year", "1970", "--consent", "--user", "dr-x",
+                           "--json"])
+    assert res.exit_code == 0, res.output
+    res = run.invoke(app, ["registry", "add-patient", *base, "--site", "S9", "--local-id",
+                           "A-2", "--birth-year", "1970"])
+    assert res.exit_code == 2 and "consent is recorded" in res.output
+    assert "Traceback" not in res.output
+    res = run.invoke(app, ["registry", "add-implant", *base, "--site", "S9", "--local-id",
+                           "A-1", "--therapy", "scs", "--date", "2025-13-45", "--device", "x"])
+    assert res.exit_code == 2 and "Expected a date YYYY-MM-DD" in res.output
+    res = run.invoke(app, ["registry", "check", *base, "--json"])
+    assert json.loads(res.stdout)["n_patients"] == 1
+
+
+def test_bad_urls_are_refused() -> None:
+    with pytest.raises(NeuraxisInputError, match="sqlite:///PATH or postgresql"):
+        db.connect("mysql://x")
