@@ -215,6 +215,18 @@ def test_titration_steps_by_dose_or_percent():
     assert [v for _, v in rx.volume_timeline()] == pytest.approx([0.15, 0.18, 0.2])
 
 
+def test_compounded_strengths_still_need_compounded_true():
+    # Bupivacaine 10 mg/mL is a usual compounded strength, above the 7.5 mg/mL vial.
+    bupi = [{"drug": "bupivacaine", "concentration_mg_per_ml": 10}]
+    with pytest.raises(NeuraxisInputError, match=r"'mixture\[0\].concentration_mg_per_ml': 10 "
+                                                 r"mg/mL is stronger than the strongest "
+                                                 r"bupivacaine vial \(7.5 mg/mL; Commercial"):
+        prescription_from_dict(base(mixture=bupi, basal={"dose_mg_per_day": 2}))
+    rx = prescription_from_dict(base(mixture=[{**bupi[0], "compounded": True}],
+                                     basal={"dose_mg_per_day": 2}))
+    assert rx.mixture[0].compounded and rx.basal_daily_volume_ml == pytest.approx(0.2)
+
+
 def test_constant_flow_pump():
     codman = {"pump": {"model": "codman_3000", "fill_date": "2025-03-03",
                        "flow_rate_ml_per_day": 0.5}}

@@ -166,3 +166,53 @@ def test_spec_to_dict_keeps_every_value_with_its_source():
     assert cat["values"]["volume_ml_per_cm"]["value"] == pytest.approx(3.14159265 * 0.0265**2)
     assert cat["values"]["volume_ml_per_cm"]["unit"] == "mL/cm"
     json.dumps([drug, pump, cat])
+
+
+def test_bupivacaine_strengths_commercial_and_compounded():
+    bupi = load_drug("bupivacaine")
+    commercial = bupi.entry("strengths_mg_per_ml")
+    compounded = bupi.entry("compounded_strengths_mg_per_ml")
+    assert commercial.value == [2.5, 5, 7.5] and commercial.verified  # 0.25/0.5/0.75 %
+    assert "single-dose vials" in commercial.source and "70594-120" in commercial.source
+    assert compounded.value == [10, 20] and compounded.verified
+    assert "Hejtmanek" in compounded.source and "Goucke" in compounded.source
+    assert [(s, c) for s, c, _ in bupi.strengths()] == [
+        (2.5, False), (5.0, False), (7.5, False), (10.0, True), (20.0, True)]
+    assert [(s, c) for s, c, _ in load_drug("morphine").strengths()] == [
+        (10.0, False), (25.0, False)]  # no compounded entry: vials only
+    # every compounded strength is above the strongest vial and at most the PACC maximum
+    assert min(compounded.value) > max(commercial.value)
+    assert max(compounded.value) <= bupi.value("max_concentration_mg_per_ml")
+
+
+def test_strength_labels_say_which_are_compounded():
+    from neuraxis.pump import tables
+
+    assert tables.value_unit("strengths_mg_per_ml") == ("commercial vial strengths", "mg/mL")
+    assert tables.value_unit("compounded_strengths_mg_per_ml") == (
+        "compounded strengths (no vial)", "mg/mL")
+
+
+def test_drug_catalogue_shows_compounded_strengths():
+    from typer.testing import CliRunner
+
+    from neuraxis.cli import app
+
+    out = CliRunner().invoke(app, ["pump", "drugs"]).stdout
+    assert "compounded strengths (no vial)" in out and "10, 20 mg/mL" in out
+    assert "commercial vial strengths" in out and "2.5, 5, 7.5 mg/mL" in out
+    rec = {r["key"]: r for r in json.loads(
+        CliRunner().invoke(app, ["pump", "drugs", "--json"]).stdout)["drugs"]}
+    entry = rec["bupivacaine"]["values"]["compounded_strengths_mg_per_ml"]
+    assert entry["value"] == [10, 20] and entry["unit"] == "mg/mL" and entry["verified"]
+
+
+def test_tubing_volumes_are_placeholders_marked_unverified():
+    # No published SynchroMed II / Prometra tubing volume was confirmed (issue 14).
+    for name in pump_names():
+        entry = load_pump(name).entries["tubing_volume_ml"]
+        assert entry.verified is False, name
+        assert entry.source.startswith(("Placeholder", "Unknown")), name
+    assert load_pump("synchromed_ii_40ml").value("tubing_volume_ml") == 0.26
+    assert load_pump("prometra_ii_20ml").value("tubing_volume_ml") == 0.2
+    assert load_pump("codman_3000").value("tubing_volume_ml") is None

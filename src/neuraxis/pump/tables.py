@@ -21,7 +21,8 @@ ROUTES = ("oral", "iv", "epidural", "intrathecal")
 
 # Known value keys (units in the names). A table with another key is a bug in the data.
 _DRUG_VALUE_KEYS = (
-    "strengths_mg_per_ml", "trial_bolus_range_mg", "start_dose_range_mg_per_day",
+    "strengths_mg_per_ml", "compounded_strengths_mg_per_ml", "trial_bolus_range_mg",
+    "start_dose_range_mg_per_day",
     "label_start_max_mg_per_day", "max_concentration_mg_per_ml", "max_daily_dose_mg",
     "caution_daily_dose_mg", "granuloma_concentration_mg_per_ml",
     "maintenance_range_spinal_mg_per_day", "maintenance_range_cerebral_mg_per_day",
@@ -53,6 +54,9 @@ _SUFFIX_UNITS = (
 )
 # Keys whose suffix alone does not say it all: a daily dose stored as '_mg'.
 _UNIT_EXCEPTIONS = {"max_daily_dose_mg": "mg/day", "caution_daily_dose_mg": "mg/day"}
+# Labels that say more than the key: which strengths come in vials, which are compounded.
+_LABEL_EXCEPTIONS = {"strengths_mg_per_ml": "commercial vial strengths",
+                     "compounded_strengths_mg_per_ml": "compounded strengths (no vial)"}
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,8 @@ class _Spec:
 
 @dataclass(frozen=True)
 class DrugSpec(_Spec):
-    """An intrathecal drug: strengths, PACC doses, limits (all amounts in mg).
+    """An intrathecal drug: strengths (commercial and compounded), PACC doses, limits
+    (all amounts in mg).
 
     Attributes
     ----------
@@ -128,6 +133,23 @@ class DrugSpec(_Spec):
     def fmt(self, amount_mg: float, per: str = "") -> str:
         """Format an amount (mg) in the drug's display unit, e.g. ``'2.4 ug/day'``."""
         return format_mass(amount_mg, self.display_unit, per)
+
+    def strengths(self) -> tuple[tuple[float, bool, Sourced], ...]:
+        """Every known strength, commercial vials first, then compounded ones.
+
+        Returns
+        -------
+        tuple of (mg/mL, compounded, Sourced)
+            Each strength (mg/mL), whether it is compounded (no commercial vial), and
+            the table entry it comes from (with its source and flag).
+        """
+        out: list[tuple[float, bool, Sourced]] = []
+        for key, compounded in (("strengths_mg_per_ml", False),
+                                ("compounded_strengths_mg_per_ml", True)):
+            entry = self.entry(key)
+            if entry is not None:
+                out += [(float(v), compounded, entry) for v in entry.value]
+        return tuple(out)
 
     def fmt_range(self, low_mg: float, high_mg: float, per: str = "") -> str:
         """Format a range (mg) in the display unit, e.g. ``'300-800 ug/day'``."""
@@ -198,7 +220,8 @@ def value_unit(key: str) -> tuple[str, str]:
     """
     for suffix, unit in _SUFFIX_UNITS:
         if key.endswith(suffix):
-            return key[:-len(suffix)].replace("_", " "), _UNIT_EXCEPTIONS.get(key, unit)
+            label = _LABEL_EXCEPTIONS.get(key, key[:-len(suffix)].replace("_", " "))
+            return label, _UNIT_EXCEPTIONS.get(key, unit)
     return key.replace("_", " "), ""
 
 
