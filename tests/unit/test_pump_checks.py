@@ -126,8 +126,16 @@ REFUSALS = {
         {"pump": {"model": "prometra_ii_40ml", "fill_date": D0},
          "mri": {"field_t": 1.5, "spatial_gradient_g_per_cm": 2500}},
         r"at spatial gradient 2500 G/cm exceeds .* limit 2000 G/cm"),
+    "constant_flow_previous": (  # issue 14: 0.5 mL/day x 8 mg/mL = 4 mg/day, not 5
+        {"pump": {"model": "codman_3000", "fill_date": D0, "flow_rate_ml_per_day": 0.5},
+         "basal": None, "mixture": [{"drug": "morphine", "concentration_mg_per_ml": 8}],
+         "previous": {"dose_mg_per_day": 5}},
+        (r"\[constant_flow_previous\] previous: the Codman 3000 constant-flow pump runs at its "
+         r"fixed 0.5 mL/day, so morphine at 8 mg/mL delivered 4 mg/day, not the recorded 5 "
+         r"mg/day \(that would take 0.625 mL/day\)")),
 }
-OVERRIDABLE = {k for k in REFUSALS if not k.startswith(("min_flow", "mri_"))}
+OVERRIDABLE = {k for k in REFUSALS
+               if not k.startswith(("min_flow", "mri_", "constant_flow_previous"))}
 
 
 @pytest.mark.parametrize("case", sorted(REFUSALS))
@@ -247,3 +255,30 @@ def test_device_warnings(checks_of):
     found = checks_of(procedure={"kind": "catheter_revision", "empty_catheter_length_cm": 20})
     assert "Priming bolus 0.0441 mL (tubing 0 + catheter 0.0441 mL)" in \
         found["priming"].message  # 20 cm x 0.0022 mL/cm
+    assert found["priming"].source == "REFERENCE 3.4 (priming)"  # catheter table verified
+
+
+def test_unverified_tubing_volumes_are_said_so(checks_of):
+    # Pump implant: SynchroMed II tubing 0.26 mL (a placeholder) + 50 cm x 0.002206 mL/cm.
+    found = checks_of(procedure={"kind": "pump_implant"})
+    prime = found["priming"]
+    assert prime.value == pytest.approx(0.26 + 0.110309, abs=1e-6)
+    assert "Priming bolus 0.37 mL (tubing 0.26 + catheter 0.11 mL; the volume is not " \
+           "verified: pump tubing 0.26 mL (Placeholder" in prime.message
+    assert "[unverified]" in prime.message and "volumes [unverified]" in prime.source
+    # Concentration change on the same pump: the bridge refusal's source says it too.
+    found = checks_of(previous={"mixture": [{"drug": "morphine", "concentration_mg_per_ml": 10}]})
+    bridge = found["bridge_bolus"]
+    assert bridge.source.startswith("REFERENCE 3.4 (bridge bolus")
+    assert "; dead space [unverified]: pump tubing 0.26 mL (Placeholder" in bridge.source
+    # Prometra: its 0.2 mL placeholder, flagged the same way.
+    found = checks_of(pump={"model": "prometra_ii_20ml", "fill_date": D0},
+                      procedure={"kind": "pump_implant"})
+    assert "tubing 0.2 + catheter 0.11 mL; the volume is not verified: pump tubing 0.2 mL " \
+           "(Placeholder" in found["priming"].message
+    # Codman: tubing unknown, the priming says it is not included.
+    found = checks_of(pump={"model": "codman_3000", "fill_date": D0,
+                            "flow_rate_ml_per_day": 0.3}, basal=None,
+                      procedure={"kind": "pump_implant"})
+    assert "tubing 0 + catheter 0.11 mL; the volume is not verified: pump tubing not " \
+           "included, volume unknown" in found["priming"].message

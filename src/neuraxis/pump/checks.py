@@ -14,11 +14,18 @@ Refusing checks (overridable with a reason):
 * ``pump_drug_concentration``: a pump's own limit (Codman: morphine <= 10 mg/mL);
 * ``titration_step``: ziconotide +2.4 ug/day per step; baclofen +30 % (+15 %);
 * ``titration_frequency``: ziconotide <= 3 increases a week; baclofen 1 per 24 h;
-* ``bridge_bolus``: a concentration change without a bridge bolus;
+* ``bridge_bolus``: a concentration change without a bridge bolus (a pump that can
+  give one);
 * ``refill_discrepancy``: measured vs expected residual > 1 mL (20 mL) / 2 mL (40 mL).
 
 Device limits (refuse, not overridable): ``min_flow`` (SynchroMed II >= 0.048
-mL/day), ``mri_field`` (Prometra: 1.5 T, <= 2,000 G/cm).
+mL/day), ``mri_field`` (Prometra: 1.5 T, <= 2,000 G/cm), ``constant_flow_previous``
+(a constant-flow pump delivered its fixed rate x the previous concentration, not
+another recorded dose).
+
+The checks of what changes at this visit (bridge bolus, the constant-flow window
+``constant_flow_change``, the previous dose on a constant-flow pump, priming) are in
+:mod:`neuraxis.pump._change_checks`.
 
 Warnings: :data:`~neuraxis.pump.findings.WARN_ONLY`. Findings, check ids and
 overrides: :mod:`neuraxis.pump.findings`. The table with sources is in ``docs/pump.md``.
@@ -30,12 +37,16 @@ import datetime as dt
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+from neuraxis.pump._change_checks import (
+    bridge_findings,
+    constant_flow_findings,
+    priming_findings,
+)
 from neuraxis.pump.changes import percent_change, refill_discrepancy_ml
 from neuraxis.pump.dosing import (
     doses_mg_per_day,
     max_possible_dose_mg_per_day,
-    mixture_change,
-    priming,
+    previous_doses_mg_per_day,
     stability,
 )
 from neuraxis.pump.findings import Finding, Review, apply_overrides
@@ -296,10 +307,14 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 # --------------------------------------------------------------------------- titration
 
 def _dose_events(rx: Prescription, drug: str) -> list[tuple[dt.date | None, float]]:
-    """(date, basal dose mg/day) of ``drug``: previous prescription, fill, titration steps."""
+    """(date, basal dose mg/day) of ``drug``: previous prescription, fill, titration steps.
+
+    On a constant-flow pump the previous dose is its fixed rate x the previous
+    concentration (a record that differs is refused by ``constant_flow_previous``).
+    """
     events: list[tuple[dt.date | None, float]] = []
-    if rx.previous is not None and rx.previous.daily_volume_ml is not None:
-        prev = doses_mg_per_day(rx.previous.mixture, rx.previous.daily_volume_ml)
+    prev = previous_doses_mg_per_day(rx)
+    if prev is not None:
         events.append((rx.previous.changed_on, prev.get(drug, 0.0)))
     conc = rx.concentration_mg_per_ml(drug)
     events += [(day, vol * conc) for day, vol in rx.volume_timeline()]
@@ -397,40 +412,6 @@ def _titration_frequency(spec: DrugSpec, drug: str,
 
 # --------------------------------------------------------------------------- changes
 
-def _bridge(rx: Prescription) -> list[Finding]:
-    change = mixture_change(rx)
-    if change is None or rx.procedure.bridge_bolus:
-        return []
-    parts = []
-    withdrawal = False
-    for d in change.changed_drugs():
-        spec = load_drug(d)
-        want, got = change.intended_mg_per_day[d], change.window_mg_per_day[d]
-        share = f" ({100 * got / want:.0f} %)" if want > 0 else ""
-        kind = "under-dose" if got < want else "over-dose"
-        withdrawal |= d == "baclofen" and got < want
-        parts.append(f"{spec.name.lower()} {spec.fmt(got, 'day')} instead of "
-                     f"{spec.fmt(want, 'day')}{share}, {kind}")
-    tubing = load_pump(rx.pump.model).entry("tubing_volume_ml")
-    tubing_txt = "catheter only: pump tubing volume unknown" if tubing is None else \
-        f"pump tubing {float(tubing.value):g} mL ({tubing.cite()}) + catheter " \
-        f"{rx.catheter.volume_ml:.3g} mL"
-    bridge = change.bridge
-    fix = "" if bridge is None else (
-        f" Program a bridge bolus of {bridge.bridge_volume_ml:.3g} mL at "
-        f"{bridge.bridge_rate_ml_per_day:.4g} mL/day for {bridge.bridge_days:.3g} days and set "
-        "procedure.bridge_bolus: true,")
-    source = "REFERENCE 3.4 (bridge bolus: flag any concentration change without one)"
-    return [Finding(
-        "bridge_bolus", "refuse",
-        f"Concentration change without a bridge bolus: the old mixture in the "
-        f"{change.dead_space_ml:.3g} mL dead space ({tubing_txt}) runs at the new rate "
-        f"{change.new_rate_ml_per_day:.4g} mL/day for {change.window_days:.3g} days, delivering "
-        f"{'; '.join(parts)}" + (" - baclofen withdrawal can be fatal" if withdrawal else "")
-        + f".{fix} or add an override for 'bridge_bolus' with a reason ({source})",
-        source, None, change.window_days, "days", rx.dose_drug)]
-
-
 def _stability(rx: Prescription) -> list[Finding]:
     stab = stability(rx, first_fill=rx.pump.first_fill)
     if not stab.unknown:
@@ -442,19 +423,6 @@ def _stability(rx: Prescription) -> list[Finding]:
         + (" in this mixture" if len(rx.mixture) > 1 else "")
         + ": the refill date does not account for it; set refill.max_interval_days to the "
         "pharmacy's beyond-use date", "drugs.yaml")]
-
-
-def _priming(rx: Prescription) -> list[Finding]:
-    prime = priming(rx)
-    if prime is None:
-        return []
-    return [Finding(
-        "priming", "warn",
-        f"Priming bolus {prime.volume_ml:.3g} mL (tubing {prime.tubing_ml:.3g} + catheter "
-        f"{prime.catheter_ml:.3g} mL): at priming flow the drug mixes with water or CSF, so "
-        "some arrives early and an under-dose window follows; start it under medical "
-        "supervision (Medtronic priming-bolus labelling; REFERENCE 3.4)",
-        "REFERENCE 3.4 (priming)", None, prime.volume_ml, "mL")]
 
 
 # --------------------------------------------------------------------------- entry points
@@ -471,9 +439,9 @@ def check_prescription(rx: Prescription) -> tuple[Finding, ...]:
     tuple of Finding
         Refusals first, then warnings, each in the order of the checks.
     """
-    found = [*_drug_limits(rx), *_min_flow(rx), *_titration(rx), *_bridge(rx),
-             *_refill_discrepancy(rx), *_mri(rx), *_flow_tolerance(rx), *_stability(rx),
-             *_battery(rx), *_priming(rx)]
+    found = [*_drug_limits(rx), *_min_flow(rx), *_titration(rx), *bridge_findings(rx),
+             *constant_flow_findings(rx), *_refill_discrepancy(rx), *_mri(rx),
+             *_flow_tolerance(rx), *_stability(rx), *_battery(rx), *priming_findings(rx)]
     return tuple(f for f in found if f.severity == "refuse") + \
         tuple(f for f in found if f.severity != "refuse")
 

@@ -15,8 +15,11 @@ from typing import Any
 
 from neuraxis.pump.changes import (
     ConcentrationChange,
+    ConstantFlowChange,
+    DeadSpace,
     PrimingBolus,
     concentration_change,
+    constant_flow_change,
     priming_bolus,
 )
 from neuraxis.pump.prescription import Component, Prescription
@@ -147,8 +150,65 @@ def stability(rx: Prescription, *, first_fill: bool) -> Stability:
 
 def dead_space_ml(rx: Prescription) -> float | None:
     """Pump tubing + catheter volume (mL); ``None`` if the tubing volume is unknown."""
-    tubing = load_pump(rx.pump.model).value("tubing_volume_ml")
-    return None if tubing is None else float(tubing) + rx.catheter.volume_ml
+    ds = dead_space(rx)
+    return ds.volume_ml if ds.complete else None
+
+
+def _catheter_part(rx: Prescription, length_cm: float | None = None) -> tuple[float, str, bool]:
+    """Volume (mL) of ``length_cm`` of the catheter (default: all of it), its source, flag."""
+    cat = rx.catheter
+    length = cat.length_cm if length_cm is None else length_cm
+    if cat.volume_given:
+        return (cat.volume_ml * length / cat.length_cm,
+                f"catheter {cat.volume_ml * length / cat.length_cm:.3g} mL (from "
+                "catheter.volume_ml, given)", True)
+    spec = load_catheter(cat.model)
+    bore = spec.entries["inner_diameter_mm"]
+    vol = spec.volume_ml_per_cm * length
+    return (vol, f"catheter {vol:.3g} mL ({length:g} cm x {spec.volume_ml_per_cm:.4g} mL/cm, "
+                 f"{bore.value:g} mm bore: {bore.cite()})", bore.verified)
+
+
+def _tubing_part(rx: Prescription) -> tuple[float | None, str, bool]:
+    """Pump tubing volume (mL, ``None`` if unknown), its source, flag."""
+    entry = load_pump(rx.pump.model).entries.get("tubing_volume_ml")
+    if entry is None or entry.value is None:
+        why = entry.source if entry is not None else "no tubing_volume_ml in pumps.yaml"
+        return None, f"pump tubing not included, volume unknown ({why})", False
+    return (float(entry.value), f"pump tubing {float(entry.value):.3g} mL ({entry.cite()})",
+            entry.verified)
+
+
+def dead_space(rx: Prescription) -> DeadSpace:
+    """Pump tubing + catheter volume of this prescription, with the source of each part.
+
+    The catheter part is ``catheter.volume_ml`` when given, else pi r^2 L from the
+    catheter table. An unknown tubing volume (``null`` in ``pumps.yaml``) leaves the
+    catheter alone, marked incomplete (a lower bound); a placeholder tubing volume
+    is marked unverified.
+    """
+    tub, tub_src, tub_ok = _tubing_part(rx)
+    cat, cat_src, cat_ok = _catheter_part(rx)
+    return DeadSpace((tub or 0.0) + cat, f"{tub_src} + {cat_src}",
+                     tub is not None and tub_ok and cat_ok, tub is not None, tub, cat)
+
+
+def previous_doses_mg_per_day(rx: Prescription) -> dict[str, float] | None:
+    """Basal dose of each drug before this fill (mg/day), ``None`` if not known.
+
+    On a constant-flow pump that stays in place (a refill or a catheter revision) the
+    previous dose is the fixed rate x the previous concentration, whatever was
+    recorded (:mod:`neuraxis.pump.checks` refuses a record that differs); otherwise
+    it is ``previous.dose`` at ``previous.mixture``.
+    """
+    prev = rx.previous
+    if prev is None:
+        return None
+    if load_pump(rx.pump.model).kind == "constant_flow" and rx.procedure.kind != "pump_implant":
+        return doses_mg_per_day(prev.mixture, rx.basal_daily_volume_ml)
+    if prev.daily_volume_ml is None:
+        return None
+    return doses_mg_per_day(prev.mixture, prev.daily_volume_ml)
 
 
 @dataclass(frozen=True)
@@ -167,7 +227,13 @@ class MixtureChange:
         Per drug: the intended dose (q_new x C_new) and the dose during the window
         without a bridge (q_new x C_old).
     bridge : ConcentrationChange | None
-        Bridge bolus for the dose drug (``None`` if it is new in this mixture).
+        Bridge bolus for the dose drug (``None`` if it is new in this mixture, or on
+        a constant-flow pump, which cannot give one).
+    dead_space : DeadSpace | None
+        The dead space with the source of each part (unverified parts marked).
+    constant_flow : ConstantFlowChange | None
+        On a constant-flow pump: the window at the fixed rate, the doses and what
+        can be done (``None`` on other pumps).
     """
 
     dead_space_ml: float
@@ -176,13 +242,22 @@ class MixtureChange:
     intended_mg_per_day: dict[str, float]
     window_mg_per_day: dict[str, float]
     bridge: ConcentrationChange | None
+    dead_space: DeadSpace | None = None
+    constant_flow: ConstantFlowChange | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON output (the bridge as :meth:`ConcentrationChange.to_dict`)."""
+        """Plain dict for JSON output (the bridge as :meth:`ConcentrationChange.to_dict`,
+        the constant-flow procedure as :meth:`ConstantFlowChange.to_dict`)."""
+        ds = self.dead_space
         return {"dead_space_ml": self.dead_space_ml, "window_days": self.window_days,
+                "dead_space_source": "given" if ds is None else ds.source,
+                "dead_space_verified": True if ds is None else ds.verified,
+                "dead_space_complete": True if ds is None else ds.complete,
                 "intended_mg_per_day": dict(self.intended_mg_per_day),
                 "window_mg_per_day": dict(self.window_mg_per_day),
-                "bridge": None if self.bridge is None else self.bridge.to_dict()}
+                "bridge": None if self.bridge is None else self.bridge.to_dict(),
+                "constant_flow": None if self.constant_flow is None
+                else self.constant_flow.to_dict()}
 
     def changed_drugs(self) -> tuple[str, ...]:
         """Drugs whose dose during the window differs from the intended dose."""
@@ -195,7 +270,9 @@ def mixture_change(rx: Prescription) -> MixtureChange | None:
 
     Only for ``procedure.kind: refill`` with a ``previous.mixture``; after a catheter
     revision or pump implant the catheter is primed instead. Raises nothing: an
-    unknown tubing volume makes the dead space the catheter volume alone.
+    unknown tubing volume makes the dead space the catheter volume alone (marked
+    incomplete). On a constant-flow pump the rate is the fixed rate, there is no
+    bridge, and ``constant_flow`` holds the window, the doses and the options.
     """
     if rx.previous is None or rx.procedure.kind != "refill":
         return None
@@ -204,17 +281,20 @@ def mixture_change(rx: Prescription) -> MixtureChange | None:
     drugs = list(dict.fromkeys([*new, *old]))
     if all(math.isclose(old.get(d, 0.0), new.get(d, 0.0), rel_tol=_REL_EQ) for d in drugs):
         return None
-    v_ds = dead_space_ml(rx)
-    v_ds = rx.catheter.volume_ml if v_ds is None else v_ds
+    ds = dead_space(rx)
+    v_ds = ds.volume_ml
     q_new = rx.basal_daily_volume_ml
-    bridge = None
-    if rx.dose_drug in old:
+    bridge = constant = None
+    if load_pump(rx.pump.model).kind == "constant_flow":
+        constant = constant_flow_change(q_new, old, new, ds)
+    elif rx.dose_drug in old:
         bridge = concentration_change(q_new * new[rx.dose_drug], old[rx.dose_drug],
                                       new[rx.dose_drug], v_ds)
     return MixtureChange(
         dead_space_ml=v_ds, new_rate_ml_per_day=q_new, window_days=v_ds / q_new,
         intended_mg_per_day={d: q_new * new.get(d, 0.0) for d in drugs},
-        window_mg_per_day={d: q_new * old.get(d, 0.0) for d in drugs}, bridge=bridge)
+        window_mg_per_day={d: q_new * old.get(d, 0.0) for d in drugs}, bridge=bridge,
+        dead_space=ds, constant_flow=constant)
 
 
 def priming(rx: Prescription) -> PrimingBolus | None:
@@ -226,17 +306,16 @@ def priming(rx: Prescription) -> PrimingBolus | None:
     kind = rx.procedure.kind
     if kind == "refill":
         return None
-    cat = rx.catheter
-    length = rx.procedure.empty_catheter_length_cm or cat.length_cm
-    if cat.volume_given:
-        catheter_ml = cat.volume_ml * length / cat.length_cm
-    else:
-        catheter_ml = load_catheter(cat.model).volume_ml_per_cm * length
+    length = rx.procedure.empty_catheter_length_cm or rx.catheter.length_cm
+    catheter_ml, source, verified = _catheter_part(rx, length)
     tubing = 0.0
     if kind == "pump_implant":
-        tubing = float(load_pump(rx.pump.model).value("tubing_volume_ml") or 0.0)
+        tub, tub_src, tub_ok = _tubing_part(rx)
+        tubing, source = tub or 0.0, f"{tub_src} + {source}"
+        verified = verified and tub is not None and tub_ok
     return priming_bolus(catheter_ml, tubing,
-                         {c.drug: c.concentration_mg_per_ml for c in rx.mixture})
+                         {c.drug: c.concentration_mg_per_ml for c in rx.mixture},
+                         volume_source=source, volume_verified=verified)
 
 
 def extra_volume_at_fill_ml(rx: Prescription) -> float:

@@ -17,10 +17,13 @@ if TYPE_CHECKING:
 
 REFUSING = ("max_concentration", "max_daily_dose", "pump_drug_concentration",
             "titration_step", "titration_frequency", "bridge_bolus", "refill_discrepancy")
-NON_OVERRIDABLE = ("min_flow", "mri_field")
+#: Refusals no override can lift: device limits and device facts (a constant-flow
+#: pump's dose is its fixed rate x the concentration, whatever was recorded).
+NON_OVERRIDABLE = ("min_flow", "mri_field", "constant_flow_previous")
 WARN_ONLY = ("caution_daily_dose", "start_dose", "maintenance_range", "granuloma_risk",
              "titration_consensus", "withdrawal_risk", "stability_unknown", "flow_tolerance",
-             "mri_precautions", "battery", "priming", "override_unused")
+             "mri_precautions", "battery", "priming", "constant_flow_change",
+             "override_unused")
 #: Every check id, as used in ``overrides[].check``.
 CHECK_IDS = REFUSING + NON_OVERRIDABLE + WARN_ONLY
 
