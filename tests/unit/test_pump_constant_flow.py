@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from pathlib import Path
 
 import pytest
 
+import neuraxis.pump.checks
 from neuraxis._validate import NeuraxisInputError
 from neuraxis.pump import (
     PrescriptionRefusedError,
@@ -139,6 +142,12 @@ def test_check_ids_are_registered():
     assert "constant_flow_previous" in NON_OVERRIDABLE and "constant_flow_change" in WARN_ONLY
     assert {"constant_flow_previous", "constant_flow_change"} <= set(CHECK_IDS)
     assert len(CHECK_IDS) == len(set(CHECK_IDS))
+    # every id a check emits (Finding("<id>", ...)) is registered
+    src = Path(neuraxis.pump.checks.__file__).parent
+    emitted = {m for f in ("checks.py", "_change_checks.py", "findings.py")
+               for m in re.findall(r'Finding\(\s*"(\w+)"', (src / f).read_text("utf-8"))}
+    assert {"bridge_bolus", "priming", "constant_flow_change"} <= emitted
+    assert emitted <= set(CHECK_IDS), emitted - set(CHECK_IDS)
 
 
 def test_previous_dose_inconsistent_with_the_fixed_rate_is_refused():
