@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -18,15 +19,24 @@ MORPHINE = REPO / "examples" / "pump_morphine_40ml.yaml"
 runner = CliRunner()
 
 
-def _input_error(result, *fragments: str) -> str:
-    """Exit code 2, exactly one 'Error: ...' line on stderr, no traceback."""
-    assert result.exit_code == 2, (result.stdout, result.stderr, result.exception)
+def _input_error(args: list[str], *fragments: str, code: int = 2) -> str:
+    """``neuraxis *args`` ends with exit code 2 (3: refused), exactly one 'Error: ...'
+    line on stderr, no traceback; stdout empty, or with --json one object whose message
+    is that line."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Error: ")
-    assert "Traceback" not in result.output and result.stdout == ""
+    assert "Traceback" not in result.output
     for frag in fragments:
         assert frag in lines[0], (frag, lines[0])
+    if "--json" in args:
+        out = json.loads(result.stdout)
+        assert out["status"] == ("refused" if code == 3 else "error")
+        assert out["message"] == lines[0].removeprefix("Error: ")
+    else:
+        assert result.stdout == ""
     return lines[0]
 
 
@@ -38,7 +48,9 @@ def test_examples_exist():
 
 def test_help_lists_the_plan_command():
     result = runner.invoke(app, ["pump", "--help"])
-    assert result.exit_code == 0 and "plan" in result.stdout
+    assert result.exit_code == 0
+    for command in ("plan", "spread", "convert", "change", "drugs"):
+        assert command in result.stdout
     result = runner.invoke(app, ["pump", "plan", "--help"])
     assert result.exit_code == 0
     for opt in ("--json", "--ics", "--horizon-days"):
@@ -69,8 +81,13 @@ def test_morphine_example_numbers():
     assert out["days_to_alarm_nominal"] == pytest.approx(253.33, abs=0.01)  # 38 / 0.15
     assert out["days_to_alarm"] == pytest.approx(221.25, abs=0.01)  # at +14.5 %
     assert out["alarm_date"] == "2025-10-10"
-    assert out["refill_date"] == "2025-06-01"  # 90-day morphine stability
+    # 90-day morphine stability: Sunday 2025-06-01, done on Friday 2025-05-30
+    assert out["refill_date"] == "2025-05-30"
+    assert out["calendar"][0]["moved_from"] == "2025-06-01"
     assert out["refill_volume_ml"] == 17.5
+    assert out["status"] == "ok"
+    assert out["provenance"]["input_file"] == str(MORPHINE)
+    assert out["provenance"]["input_sha256"] == hashlib.sha256(MORPHINE.read_bytes()).hexdigest()
     assert out["overrides"] == []
     assert [w["check"] for w in out["warnings"]] == ["granuloma_risk"]
 
@@ -82,12 +99,13 @@ def test_ics_and_horizon(tmp_path):
     assert result.exit_code == 0, result.stderr
     text = ics.read_bytes().decode()
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.count("BEGIN:VEVENT") == 2
-    assert "DTSTART;VALUE=DATE:20250601" in text and "DTSTART;VALUE=DATE:20250830" in text
+    # 2025-03-03 + 180 d = 2025-08-30: Fri 05-30 (Sun 06-01 moved), then 05-30 + 90 = Thu 08-28
+    assert "DTSTART;VALUE=DATE:20250530" in text and "DTSTART;VALUE=DATE:20250828" in text
     assert "2 refills) written to" in result.stderr
     assert len(json.loads(result.stdout)["calendar"]) == 2
-    _input_error(runner.invoke(app, ["pump", "plan", str(MORPHINE), "--ics", str(tmp_path)]),
+    _input_error(["pump", "plan", str(MORPHINE), "--ics", str(tmp_path)],
                  "'--ics'", "is a folder")
-    _input_error(runner.invoke(app, ["pump", "plan", str(MORPHINE), "--horizon-days", "0"]),
+    _input_error(["pump", "plan", str(MORPHINE), "--horizon-days", "0"],
                  "'--horizon-days'")
 
 
@@ -125,24 +143,21 @@ def _set(path: str, value):
     (_set("basal", {"mode": "flex", "segments": [
         {"start": "00:00", "end": "12:00", "rate_mg_per_hour": 0.1}]}),
      ["must cover 24 h", "gap 12:00-24:00"]),
-    (_set("mixture.0.concentration_mg_per_ml", 25), ["Prescription refused (1 problem)",
-                                                      "[max_concentration]", "20 mg/mL",
-                                                      "PACC 2017"]),
     (_set("catheter.tip_level", None), ["Invalid 'catheter': missing 'tip_level'"]),
     (_set("pump.model", "synchromed"), ["'pump.model'"]),
 ])
 def test_bad_input_is_one_error_line(tmp_path, change, fragments):
     path = _write(tmp_path, change)
     for extra in ([], ["--json"]):
-        _input_error(runner.invoke(app, ["pump", "plan", str(path), *extra]), *fragments)
+        _input_error(["pump", "plan", str(path), *extra], *fragments)
 
 
 def test_unreadable_files(tmp_path):
-    _input_error(runner.invoke(app, ["pump", "plan", str(tmp_path / "nope.yaml")]),
+    _input_error(["pump", "plan", str(tmp_path / "nope.yaml")],
                  "not found")
     bad = tmp_path / "bad.yaml"
     bad.write_text("pump: [unclosed\n")
-    _input_error(runner.invoke(app, ["pump", "plan", str(bad)]), "Invalid YAML in")
+    _input_error(["pump", "plan", str(bad)], "Invalid YAML in")
 
 
 def test_override_is_printed_and_recorded(tmp_path):
@@ -199,8 +214,8 @@ def test_spread_mixture_gets_one_figure_per_drug_and_bad_options(tmp_path):
     # clonidine clears faster from the CSF (shorter half-life): a narrower spread
     assert drugs[1]["half_width_rostral_cm"] < drugs[0]["half_width_rostral_cm"]
     ex = str(REPO / "examples" / "pump_morphine_40ml.yaml")
-    _input_error(runner.invoke(app, ["pump", "spread", ex, "--hours", "0"]), "--hours")
-    _input_error(runner.invoke(app, ["pump", "spread", ex, "--out", str(tmp_path / "a.pdf")]),
+    _input_error(["pump", "spread", ex, "--hours", "0"], "--hours")
+    _input_error(["pump", "spread", ex, "--out", str(tmp_path / "a.pdf")],
                  ".png")
 
 
@@ -208,12 +223,12 @@ def test_spread_mixture_gets_one_figure_per_drug_and_bad_options(tmp_path):
 
 def test_folder_or_binary_file_as_prescription(tmp_path):
     for command in ("plan", "spread"):
-        _input_error(runner.invoke(app, ["pump", command, str(tmp_path)]),
+        _input_error(["pump", command, str(tmp_path)],
                      "Invalid prescription file", "is a folder")
     png = tmp_path / "scan.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
-    _input_error(runner.invoke(app, ["pump", "plan", str(png)]), "scan.png", "not a text file")
-    _input_error(runner.invoke(app, ["pump", "plan", str(png), "--json"]), "not a text file")
+    _input_error(["pump", "plan", str(png)], "scan.png", "not a text file")
+    _input_error(["pump", "plan", str(png), "--json"], "not a text file")
 
 
 @pytest.mark.parametrize(("date", "why"), [("2025-13-45", "month must be in 1..12"),
@@ -221,13 +236,13 @@ def test_folder_or_binary_file_as_prescription(tmp_path):
 def test_impossible_date_names_the_field_and_the_format(tmp_path, date, why):
     path = tmp_path / "rx.yaml"
     path.write_text(MORPHINE.read_text().replace("fill_date: 2025-03-03", f"fill_date: {date}"))
-    _input_error(runner.invoke(app, ["pump", "plan", str(path)]),
+    _input_error(["pump", "plan", str(path)],
                  "'pump.fill_date'", "YYYY-MM-DD", f"'{date}'", why)
 
 
 def test_implant_after_fill_is_refused_with_both_dates(tmp_path):
     path = _write(tmp_path, _set("pump.implant_date", "2025-04-01"))
-    _input_error(runner.invoke(app, ["pump", "plan", str(path)]),
+    _input_error(["pump", "plan", str(path)],
                  "'pump.implant_date'", "2025-04-01", "2025-03-03")
 
 
@@ -256,10 +271,10 @@ def test_output_paths_are_refused_before_computing(tmp_path, monkeypatch):
         (["spread", str(MORPHINE), "--out", str(tmp_path / "s.pdf")], ["'--out'", ".png"]),
     ]:
         for extra in ([], ["--json"]):
-            _input_error(runner.invoke(app, ["pump", *args, *extra]), *fragments)
+            _input_error(["pump", *args, *extra], *fragments)
     folder_png = tmp_path / "figure.png"
     folder_png.mkdir()
-    _input_error(runner.invoke(app, ["pump", "spread", str(MORPHINE), "--out", str(folder_png)]),
+    _input_error(["pump", "spread", str(MORPHINE), "--out", str(folder_png)],
                  "'--out'", "is a folder")
     assert not missing.exists()
 

@@ -32,7 +32,7 @@ D0 = dt.date(2025, 3, 3)
 # ----------------------------------------------------------------- the examples
 
 def test_morphine_3_mg_at_20_mg_per_ml_in_a_40_ml_pump(pump_plan_of):
-    plan = pump_plan_of()
+    plan = pump_plan_of(calendar={"move": "none"})  # the formulas, dates not moved
     assert plan.daily_volume_ml == pytest.approx(0.15)  # 3 / 20
     assert plan.dose_per_drug_mg_per_day == pytest.approx({"morphine": 3.0})
     # (40 - 2) / 0.15 = 253.33 days before tolerance; / 1.145 = 221.25 days at +14.5 %
@@ -48,6 +48,23 @@ def test_morphine_3_mg_at_20_mg_per_ml_in_a_40_ml_pump(pump_plan_of):
     assert plan.expected_residual_at_refill_ml == pytest.approx(26.5)
     # next fill: 2 + 90 x 0.17175 = 17.46 -> 17.5 mL (rounded up to 0.1 mL)
     assert plan.refill_volume_ml == pytest.approx(17.5)
+    assert plan.calendar[0].moved_from is None
+    assert plan.calendar[0].date_note == ("2025-06-01 is a Sunday, not a working day; not "
+                                          "moved (calendar.move: none)")
+
+
+def test_default_calendar_moves_the_sunday_refill_to_friday(pump_plan_of):
+    plan = pump_plan_of()
+    # 2025-03-03 is a Monday; + 90 days = Sunday 2025-06-01 -> Friday 2025-05-30
+    assert plan.refill_date == dt.date(2025, 5, 30)
+    assert plan.calendar[0].moved_from == dt.date(2025, 6, 1)
+    assert plan.calendar[0].days == 88
+    assert plan.refill_limited_by == "stability, 90 days"
+    # two days less: residual 40 - 88 x 0.15 = 26.8 mL; the next fill still 17.5 mL
+    assert plan.expected_residual_at_refill_ml == pytest.approx(26.8)
+    assert plan.refill_volume_ml == pytest.approx(17.5)
+    assert plan.alarm_date == dt.date(2025, 10, 10)  # alarms do not move
+    assert plan.working_calendar.move == "previous"
 
 
 def test_all_boluses_example_75_days(pump_plan_of):
@@ -176,23 +193,31 @@ def test_stability_unknown_uses_the_alarm_and_warns(pump_plan_of):
 
 def test_calendar_and_icalendar(pump_plan_of):
     plan = pump_plan_of(refill={"horizon_days": 365})
-    assert [e.date for e in plan.calendar] == [D0 + dt.timedelta(days=90 * k)
-                                               for k in range(1, 5)]
+    # every 90 days from the day the refill is done: Sun 06-01 -> Fri 05-30, then
+    # Thu 08-28, Wed 11-26, Tue 2026-02-24 (working days; the next, 05-25, is past 365 d)
+    assert [e.date for e in plan.calendar] == [
+        dt.date(2025, 5, 30), dt.date(2025, 8, 28), dt.date(2025, 11, 26), dt.date(2026, 2, 24)]
+    assert [e.days for e in plan.calendar] == [88, 90, 90, 90]
+    assert [e.moved_from for e in plan.calendar] == [dt.date(2025, 6, 1), None, None, None]
     ics = refill_calendar_ics(plan, dtstamp=dt.datetime(2025, 3, 3, 12, tzinfo=dt.UTC))
     lines = ics.split("\r\n")
     assert ics.endswith("\r\n") and lines[0] == "BEGIN:VCALENDAR" and lines[-2] == "END:VCALENDAR"
     assert ics.count("BEGIN:VEVENT") == 4
-    assert "DTSTART;VALUE=DATE:20250601" in lines and "DTEND;VALUE=DATE:20250602" in lines
+    assert "DTSTART;VALUE=DATE:20250530" in lines and "DTEND;VALUE=DATE:20250531" in lines
     assert "DTSTAMP:20250303T120000Z" in lines
     assert all(len(line.encode()) <= 75 for line in lines)
     unfolded = ics.replace("\r\n ", "")
     assert "prepare 17.5 mL of 20 mg/mL morphine" in unfolded
+    assert ("Date: 2025-06-01 is a Sunday\\, not a working day\\; moved to the previous "
+            "working day\\, 2 days earlier.") in unfolded
+    assert unfolded.count("Date: ") == 1  # only the moved refill says so
     assert len({ln for ln in lines if ln.startswith("UID:")}) == 4
 
 
 def test_short_horizon_still_reports_the_next_refill(pump_plan_of):
     plan = pump_plan_of(refill={"horizon_days": 30})
-    assert len(plan.calendar) == 1 and plan.refill_date == dt.date(2025, 6, 1)
+    assert len(plan.calendar) == 1 and plan.refill_date == dt.date(2025, 5, 30)
+    assert plan.calendar[0].moved_from == dt.date(2025, 6, 1)
 
 
 def test_fill_that_lasts_less_than_a_day_is_refused(pump_plan_of):
@@ -211,7 +236,13 @@ def test_to_dict_is_json_with_unit_keys(pump_plan_of):
     for key in ("daily_volume_ml", "dose_per_drug_mg_per_day", "days_to_alarm", "alarm_date",
                 "refill_date", "refill_volume_ml", "warnings", "overrides"):
         assert key in d
-    assert d["daily_volume_ml"] == 0.15 and d["refill_date"] == "2025-06-01"
+    assert d["status"] == "ok"
+    assert d["daily_volume_ml"] == 0.15 and d["refill_date"] == "2025-05-30"
+    assert d["calendar"][0]["moved_from"] == "2025-06-01"
+    assert d["calendar"][0]["date_note"].startswith("2025-06-01 is a Sunday")
+    assert d["calendar"][1]["moved_from"] is None and d["calendar"][1]["date_note"] == ""
+    assert d["working_calendar"] == {"working_days": ["mon", "tue", "wed", "thu", "fri"],
+                                     "holidays": [], "move": "previous"}
 
 
 # ----------------------------------------------------------------- conversions

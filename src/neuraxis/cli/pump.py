@@ -1,5 +1,11 @@
 """``neuraxis pump``: plan the refills of an intrathecal pump prescription, with its checks;
-simulate the drug's spread in the CSF; list the drug, pump and catheter catalogues."""
+simulate the drug's spread in the CSF; convert morphine doses between routes; dose and
+concentration changes; list the drug, pump and catheter catalogues.
+
+Exit codes: 0 done, 2 invalid input (one ``Error:`` line; with ``--json`` also
+``{"status": "error", "message": ...}`` on stdout), 3 (:data:`EXIT_REFUSED`) a
+prescription refused by a safety check (with ``--json`` also its findings on stdout).
+"""
 
 from __future__ import annotations
 
@@ -13,20 +19,24 @@ from rich.table import Table
 from rich.text import Text
 
 from neuraxis._validate import NeuraxisInputError, check_int
+from neuraxis.cli._pump_json import EXIT_REFUSED, JsonOpt, json_errors, provenance
 from neuraxis.cli._render import _echo_json, _progress_bar, _stdout_console, user_errors
+from neuraxis.cli.pump_catalogue import pump_catheters, pump_drugs, pump_pumps
+from neuraxis.cli.pump_dose import change_app, pump_convert
+
+__all__ = ["EXIT_REFUSED", "pump_app"]
 
 pump_app = typer.Typer(
     help="Intrathecal drug delivery: pump prescriptions, refill planning, safety checks, "
-         "drug spread in the CSF, and the drug, pump and catheter catalogues (drug amounts "
-         "in mg or ug as the key says, volumes in mL, rates in mL/day).",
+         "drug spread in the CSF, morphine route conversion, dose and concentration changes, "
+         "and the drug, pump and catheter catalogues (drug amounts in mg or ug as the key "
+         "says, volumes in mL, rates in mL/day).",
     no_args_is_help=True,
 )
 
 PrescriptionArg = Annotated[Path, typer.Argument(
     help="Prescription YAML (pump, catheter, mixture, basal, bolus, ...; see docs/pump.md).",
     show_default=False)]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout "
-                                       "instead of tables.")]
 
 
 def _check_output(option: str, path: Path, suffix: str | None = None) -> Path:
@@ -92,7 +102,8 @@ def _summary_rows(plan: Any) -> list[tuple[str, str]]:
                                       f"({plan.alarm_date.isoformat()})")),
         ("stability limit", "unknown" if plan.stability_days is None
          else f"{plan.stability_days:g} days"),
-        ("REFILL DATE", f"{plan.refill_date.isoformat()} ({plan.refill_limited_by})"),
+        ("REFILL DATE", f"{plan.refill_date.isoformat()} ({plan.refill_limited_by})"
+         + (f"; {plan.calendar[0].date_note}" if plan.calendar[0].date_note else "")),
         ("expected residual at refill", f"{plan.expected_residual_at_refill_ml:.3g} mL"
          + (f" ({plan.expected_residual_at_refill_all_boluses_ml:.3g} mL if every bolus is used)"
             if rx.bolus is not None else "")),
@@ -153,12 +164,15 @@ def _print_plan(plan: Any) -> None:
     if rx.basal_mode == "flex" or rx.titration:
         _print_schedule(plan, console)
 
-    cal = Table(title="Refill calendar")
-    for col in ("#", "date", "days", "fill volume", "date set by"):
-        cal.add_column(col, justify="left" if col == "date set by" else "right")
+    work = plan.working_calendar
+    cal = Table(title=f"Refill calendar (working days {', '.join(work.working_days)}; "
+                      f"{len(work.holidays)} holidays; move: {work.move})")
+    for col in ("#", "date", "days", "fill volume", "date set by", "moved"):
+        cal.add_column(col, justify="right" if col in ("#", "days", "fill volume") else "left",
+                       overflow="fold")
     for ev in plan.calendar:
         cal.add_row(str(ev.number), ev.date.isoformat(), str(ev.days),
-                    f"{ev.fill_volume_ml:g} mL", ev.limited_by)
+                    f"{ev.fill_volume_ml:g} mL", ev.limited_by, ev.date_note)
     console.print(cal)
 
     for o in plan.overrides:
@@ -195,6 +209,7 @@ def _print_schedule(plan: Any, console: Console) -> None:
 
 @pump_app.command("plan")
 @user_errors
+@json_errors
 def pump_plan(
     prescription: PrescriptionArg,
     json_out: JsonOpt = False,
@@ -212,8 +227,10 @@ def pump_plan(
     The prescription is checked first: a concentration or dose above the consensus
     maximum, a flow below the pump's minimum, a titration step above its limit, a
     concentration change without a bridge bolus or a refill volume discrepancy is
-    refused (one 'Error:' line naming the limit and its source) unless the file
-    overrides that check with a reason; warnings are printed with the plan.
+    refused (one 'Error:' line naming the limit and its source; exit code 3; with
+    --json also every refusal as JSON) unless the file overrides that check with a
+    reason; warnings are printed with the plan. A refill on a weekend or holiday moves
+    to the previous working day (the file's 'calendar' section; docs/pump.md).
     """
     from dataclasses import replace
 
@@ -234,7 +251,7 @@ def pump_plan(
             raise NeuraxisInputError(f"Invalid value for '--ics': cannot write '{ics}' "
                                      f"({exc.strerror})") from None
     if json_out:
-        _echo_json(plan.to_dict())
+        _echo_json({**plan.to_dict(), "provenance": provenance(prescription)})
     else:
         _print_plan(plan)
     if ics is not None:
@@ -244,6 +261,7 @@ def pump_plan(
 
 @pump_app.command("spread")
 @user_errors
+@json_errors
 def pump_spread(
     prescription: PrescriptionArg,
     out: Annotated[Path, typer.Option(
@@ -292,7 +310,9 @@ def pump_spread(
             progress(steps[0], steps[0])
         results.append((res, paths[drug]))
     if json_out:
-        _echo_json({"drugs": [{**r.to_dict(), "figure": str(p)} for r, p in results]})
+        _echo_json({"status": "ok", "drugs": [{**r.to_dict(), "figure": str(p)}
+                                              for r, p in results],
+                    "provenance": provenance(prescription)})
         return
     table = Table(title=f"Spread in the spinal CSF after {hours:g} h, tip at "
                         f"{rx.catheter.tip_level} ({plan.daily_volume_ml:.4g} mL/day)")
@@ -310,101 +330,10 @@ def pump_spread(
             _stdout_console().print(Text(f"Note ({res.drug}): {note}", style="dim"))
 
 
-# --------------------------------------------------------------------------- catalogues
+# --------------------------------------------------------------------------- registered
 
-def _num(x: float) -> str:
-    """4 significant digits, without exponents for large numbers (10000, not 1e+04)."""
-    text = f"{x:.4g}"
-    return f"{x:.0f}" if "e+" in text else text
-
-
-def _catalogue_value(key: str, value: Any, unit: str, display_unit: str = "mg") -> str:
-    """A table value with its unit; drug amounts (stored in mg) in the drug's display unit.
-
-    ``[low, high]`` is a range for keys that say so (``*_range_*``, battery life), a
-    list otherwise (vial strengths).
-    """
-    if value is None:
-        return "unknown"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, str):
-        return value
-    scale = 1.0
-    if unit.startswith("mg") and display_unit == "ug":
-        scale, unit = 1000.0, "ug" + unit[2:]
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_num(float(v) * scale)}" for k, v in value.items()) + f" {unit}"
-    if isinstance(value, list):
-        nums = [_num(float(v) * scale) for v in value]
-        is_range = len(nums) == 2 and ("_range" in key or key == "battery_life_years")
-        return f"{'-'.join(nums) if is_range else ', '.join(nums)} {unit}".strip()
-    return f"{_num(float(value) * scale)} {unit}".strip()
-
-
-def _catalogue(kind: str, specs: list[Any], json_out: bool) -> None:
-    """Print a catalogue (drugs, pumps, catheters) as a rich table or JSON."""
-    from neuraxis.pump.tables import value_unit
-
-    records = [s.to_dict() for s in specs]
-    if json_out:
-        _echo_json({kind: records})
-        return
-    table = Table(title=f"Intrathecal {kind} (neuraxis/data/"
-                        f"{'drugs' if kind == 'drugs' else 'pumps'}.yaml)", show_lines=False)
-    table.add_column(kind[:-1], style="cyan", overflow="fold")
-    table.add_column("property")
-    table.add_column("value", justify="right", overflow="fold")
-    table.add_column("source", overflow="fold", ratio=1)
-    for rec in records:
-        attrs = [f"{k.replace('_', ' ')}: {str(v).lower() if isinstance(v, bool) else v}"
-                 for k, v in rec.items() if k not in ("key", "name", "values")]
-        head = f"{rec['name']}\n[dim]{rec['key']}" + ("".join(f"\n{a}" for a in attrs)) + "[/]"
-        for i, (key, entry) in enumerate(rec["values"].items()):
-            label = value_unit(key)[0] if key != "volume_ml_per_cm" else "volume per cm"
-            source = entry["source"] + ("" if entry["verified"] else " [unverified]")
-            table.add_row(head if i == 0 else "", label,
-                          _catalogue_value(key, entry["value"], entry["unit"],
-                                           rec.get("display_unit", "mg")),
-                          Text(source, style="" if entry["verified"] else "yellow"))
-        table.add_section()
-    _stdout_console().print(table)
-
-
-@pump_app.command("drugs")
-@user_errors
-def pump_drugs(json_out: JsonOpt = False) -> None:
-    """List the drugs: strengths, consensus doses and limits, titration, stability.
-
-    One row per value with its unit and source (flagged unverified where not confirmed).
-    Doses show in each drug's display unit (ug for ziconotide); --json gives the stored
-    values in mg.
-    """
-    from neuraxis.pump.tables import drug_names, load_drug
-
-    _catalogue("drugs", [load_drug(d) for d in drug_names()], json_out)
-
-
-@pump_app.command("pumps")
-@user_errors
-def pump_pumps(json_out: JsonOpt = False) -> None:
-    """List the pumps: kind, reservoir, alarm volume, minimum flow, tolerance, MRI limits.
-
-    One row per value with its unit and source (flagged unverified where not confirmed).
-    """
-    from neuraxis.pump.tables import load_pump, pump_names
-
-    _catalogue("pumps", [load_pump(p) for p in pump_names()], json_out)
-
-
-@pump_app.command("catheters")
-@user_errors
-def pump_catheters(json_out: JsonOpt = False) -> None:
-    """List the catheters: inner diameter and the internal volume per cm it gives.
-
-    The volume per cm sets the dead space and the priming bolus; each value with its
-    unit and source.
-    """
-    from neuraxis.pump.tables import catheter_names, load_catheter
-
-    _catalogue("catheters", [load_catheter(c) for c in catheter_names()], json_out)
+pump_app.command("convert")(pump_convert)
+pump_app.add_typer(change_app, name="change")
+pump_app.command("drugs")(pump_drugs)
+pump_app.command("pumps")(pump_pumps)
+pump_app.command("catheters")(pump_catheters)

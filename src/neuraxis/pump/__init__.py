@@ -7,8 +7,9 @@ load_prescription, prescription_from_dict (``pump.io``), Prescription : read and
     boluses, titration, previous prescription, procedure); format in ``docs/pump.md``.
 plan_prescription, PumpPlan : daily volume and doses, days to the low-reservoir alarm
     (nominal, all boluses, worst case), refill date and volume, refill calendar;
-    refuses a prescription with an unresolved refusal.
-refill_calendar_ics : the refill calendar as iCalendar text.
+    refuses a prescription with an unresolved refusal (``refusal_to_dict``: its JSON).
+refill_calendar, RefillEvent, WorkingCalendar, refill_calendar_ics (``pump.calendar``) :
+    refill dates moved onto working days (weekends, holidays), and the iCalendar text.
 check_prescription, review_prescription, Finding, PrescriptionRefusedError : the
     safety checks (refuse or warn, each naming its limit and source) and overrides.
 rate_for_percent_change, concentration_change, priming_bolus, catheter_volume_ml :
@@ -22,7 +23,7 @@ simulate_spread, steady_state_spread, SpreadResult, SteadySpread : drug spread i
     Figure: :func:`neuraxis.viz.pump_spread.plot_spread`.
 
 Imports flow one way: tables -> prescription (dataclasses) -> findings, dosing,
-changes -> checks -> plan; ``io`` reads the file and builds the prescription. No
+changes -> checks, calendar -> plan; ``io`` reads the file and builds the prescription. No
 submodule imports this package's ``__init__``.
 
 Drug amounts are in mg throughout (ug-dosed drugs too; keys say ``_mg``), volumes in
@@ -30,6 +31,12 @@ mL, rates in mL/day. Importing this package loads NumPy only (PyYAML, SciPy and
 matplotlib load when used).
 """
 
+from neuraxis.pump.calendar import (
+    RefillEvent,
+    WorkingCalendar,
+    refill_calendar,
+    refill_calendar_ics,
+)
 from neuraxis.pump.changes import (
     ConcentrationChange,
     PrimingBolus,
@@ -42,13 +49,7 @@ from neuraxis.pump.checks import check_prescription, review_prescription
 from neuraxis.pump.conversions import OpioidConversion, convert_morphine
 from neuraxis.pump.findings import CHECK_IDS, Finding, PrescriptionRefusedError
 from neuraxis.pump.io import load_prescription, prescription_from_dict
-from neuraxis.pump.plan import (
-    PumpPlan,
-    RefillEvent,
-    plan_prescription,
-    refill_calendar,
-    refill_calendar_ics,
-)
+from neuraxis.pump.plan import PumpPlan, plan_prescription, refusal_to_dict
 from neuraxis.pump.prescription import VERTEBRAL_LEVELS, Prescription
 from neuraxis.pump.spread import (
     SpreadResult,
@@ -68,9 +69,11 @@ from neuraxis.pump.tables import (
 __all__ = [
     "CHECK_IDS", "VERTEBRAL_LEVELS", "ConcentrationChange", "Finding", "OpioidConversion",
     "Prescription", "PrescriptionRefusedError", "PrimingBolus", "PumpPlan", "RefillEvent",
-    "SpreadResult", "SteadySpread", "simulate_spread", "steady_state_spread",
+    "SpreadResult", "SteadySpread", "WorkingCalendar", "simulate_spread",
+    "steady_state_spread",
     "catheter_names", "catheter_volume_ml", "check_prescription", "concentration_change",
     "convert_morphine", "drug_names", "load_catheter", "load_drug", "load_prescription",
     "load_pump", "plan_prescription", "prescription_from_dict", "priming_bolus", "pump_names",
-    "rate_for_percent_change", "refill_calendar", "refill_calendar_ics", "review_prescription",
+    "rate_for_percent_change", "refill_calendar", "refill_calendar_ics", "refusal_to_dict",
+    "review_prescription",
 ]

@@ -4,7 +4,9 @@
 :func:`load_prescription` reads a file and :func:`prescription_from_dict` checks a
 mapping (format in ``docs/pump.md``; examples in ``examples/pump_*.yaml``). This is
 the one place where a raw prescription is validated: below it, every module gets
-typed objects. Each section has its parser; every error names the field, the
+typed objects (the ``calendar`` section too: working days, holidays, where a refill
+on another day moves; :class:`~neuraxis.pump.calendar.WorkingCalendar`). Each section
+has its parser; every error names the field, the
 allowed values or range and the unit (field readers in :mod:`neuraxis.pump._fields`,
 messages through :mod:`neuraxis._validate`).
 """
@@ -38,6 +40,7 @@ from neuraxis.pump._schedule import (
     parse_titration,
     volume_per_mass,
 )
+from neuraxis.pump.calendar import MOVES, WEEKDAYS, PrescriptionWithCalendar, WorkingCalendar
 from neuraxis.pump.findings import CHECK_IDS, NON_OVERRIDABLE, WARN_ONLY
 from neuraxis.pump.prescription import (
     MIN_OVERRIDE_REASON_CHARS,
@@ -65,7 +68,9 @@ from neuraxis.pump.tables import (
 
 __all__ = ["load_prescription", "prescription_from_dict"]
 
-
+#: Full weekday names accepted for the short ones of ``calendar.working_days``.
+_FULL_WEEKDAYS = {"monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu",
+                  "friday": "fri", "saturday": "sat", "sunday": "sun"}
 
 # --------------------------------------------------------------------------- sections
 
@@ -206,11 +211,33 @@ def _parse_mri(raw: Any) -> MriPlan:
                        "mri.spatial_gradient_g_per_cm", grad, "G/cm")))
 
 
+def _parse_calendar(raw: Any) -> WorkingCalendar:
+    """The ``calendar`` section: working days, holidays and where a refill moves."""
+    c = mapping("calendar", raw, ("working_days", "holidays", "move"))
+    days = c.get("working_days", list(WEEKDAYS[:5]))
+    if not isinstance(days, list) or not days:
+        raise fail("Invalid value for 'calendar.working_days'. Expected a list of at least "
+                   f"one weekday ({', '.join(WEEKDAYS)}), e.g. [mon, tue, wed, thu, fri], but "
+                   f"got {days!r}")
+    named = set()
+    for i, day in enumerate(days):
+        if isinstance(day, str):
+            day = _FULL_WEEKDAYS.get(day.strip().lower(), day.strip().lower())
+        named.add(check_option(f"calendar.working_days[{i}]", day, WEEKDAYS))
+    holidays = c.get("holidays") or []
+    if not isinstance(holidays, list):
+        raise fail("Invalid value for 'calendar.holidays'. Expected a list of ISO dates "
+                   f"YYYY-MM-DD, e.g. [2025-12-25, 2025-12-26], but got {holidays!r}")
+    dates = {as_date(f"calendar.holidays[{i}]", d) for i, d in enumerate(holidays)}
+    move = check_option("calendar.move", c.get("move", "previous"), MOVES)
+    return WorkingCalendar(tuple(d for d in WEEKDAYS if d in named), tuple(sorted(dates)), move)
+
+
 # --------------------------------------------------------------------------- entry points
 
 _TOP_KEYS = ("version", "description", "patient", "therapy_start", "pump", "catheter",
              "mixture", "dose_drug", "basal", "bolus", "titration", "previous", "procedure",
-             "mri", "refill", "overrides")
+             "mri", "refill", "calendar", "overrides")
 
 
 def prescription_from_dict(raw: Any) -> Prescription:
@@ -224,6 +251,9 @@ def prescription_from_dict(raw: Any) -> Prescription:
     Returns
     -------
     Prescription
+        A :class:`~neuraxis.pump.calendar.PrescriptionWithCalendar`: the prescription
+        and its ``calendar`` section (Monday to Friday, move to the previous working day,
+        when absent).
 
     Raises
     ------
@@ -273,9 +303,11 @@ def prescription_from_dict(raw: Any) -> Prescription:
                                          "days"))
     horizon = check_int("refill.horizon_days", refill.get("horizon_days", 365), 1, 3650)
     overrides = _parse_overrides(raw.get("overrides") or [], drugs)
+    working = _parse_calendar(raw["calendar"]) if raw.get("calendar") is not None \
+        else WorkingCalendar()
     desc = raw.get("description", "")
     pid = patient.get("id")
-    return Prescription(
+    return PrescriptionWithCalendar(
         pump=pump, catheter=catheter, mixture=mixture, dose_drug=dose_drug, basal_mode=mode,
         segments=segments, bolus=bolus, titration=titration, previous=previous,
         procedure=procedure, mri=mri, max_interval_days=max_interval, horizon_days=horizon,
@@ -283,7 +315,7 @@ def prescription_from_dict(raw: Any) -> Prescription:
         patient_id=None if pid is None else str(pid),
         pediatric=as_bool("patient.pediatric", patient.get("pediatric", False)),
         spasticity_origin=origin, overrides=overrides,
-        description=str(desc) if desc is not None else "")
+        description=str(desc) if desc is not None else "", working_calendar=working)
 
 
 def load_prescription(path: str | Path) -> Prescription:

@@ -1,4 +1,4 @@
-"""Refill planning: daily volume and doses, alarm and refill dates, refill volume, calendar.
+"""Refill planning: daily volume and doses, alarm and refill dates, refill volume.
 
 Formulas (REFERENCE 3.4; q daily volume in mL/day):
 
@@ -11,24 +11,35 @@ Formulas (REFERENCE 3.4; q daily volume in mL/day):
 * a priming bolus, and a bridge bolus beyond the basal rate, are taken from the
   fill's usable volume;
 * refill date = fill date + floor(min(worst-case days to alarm, stability limit of the
-  mixture, clinic maximum interval));
+  mixture, clinic maximum interval)), then moved onto a working day (by default the
+  previous one; :mod:`neuraxis.pump.calendar`, which also holds the refill calendar
+  and its iCalendar form);
 * refill volume for the next fill = V_alarm + worst-case use until the refill after it
   (bounded by stability and the clinic interval), rounded up to 0.1 mL, at most the
   reservoir; the full reservoir when nothing but the volume bounds the interval.
 
 :func:`plan_prescription` runs the checks first and refuses a prescription with an
-unresolved refusal (:class:`~neuraxis.pump.findings.PrescriptionRefusedError`).
+unresolved refusal (:class:`~neuraxis.pump.findings.PrescriptionRefusedError`;
+:func:`refusal_to_dict` gives its JSON form).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 from dataclasses import dataclass
 from typing import Any
 
-from neuraxis._validate import NeuraxisInputError
+from neuraxis.pump.calendar import (
+    RefillEvent,
+    WorkingCalendar,
+    days_to_consume,
+    floor_days,
+    refill_calendar,
+    refill_calendar_ics,
+    volume_used_ml,
+    working_calendar_of,
+)
 from neuraxis.pump.changes import PrimingBolus
 from neuraxis.pump.checks import review_prescription
 from neuraxis.pump.dosing import (
@@ -43,108 +54,14 @@ from neuraxis.pump.dosing import (
     stability,
     valve_interval_min,
 )
-from neuraxis.pump.findings import AppliedOverride, Finding
+from neuraxis.pump.findings import AppliedOverride, Finding, PrescriptionRefusedError
 from neuraxis.pump.prescription import MINUTES_PER_DAY, Prescription
 from neuraxis.pump.tables import load_drug, load_pump
 
-_REFILL_VOLUME_STEP_ML = 0.1
-
-
-def days_to_consume(volume_ml: float, periods: tuple[tuple[dt.date, float], ...]) -> float:
-    """Days until ``volume_ml`` is used at a piecewise-constant daily volume.
-
-    Parameters
-    ----------
-    volume_ml : float
-        Volume to use (mL), >= 0.
-    periods : sequence of (date, mL/day)
-        Daily volume from each date on; the first date is the start.
-
-    Returns
-    -------
-    float
-        Days from the first date (``inf`` if the rate is 0 at the end).
-
-    Examples
-    --------
-    >>> d0 = dt.date(2025, 1, 1)
-    >>> round(days_to_consume(38.0, ((d0, 0.15),)), 1)
-    253.3
-    """
-    start = periods[0][0]
-    left = volume_ml
-    for (day, rate), nxt in zip(periods, (*periods[1:], None), strict=True):
-        offset = (day - start).days
-        if nxt is None:
-            return math.inf if rate <= 0 else offset + left / rate
-        span = (nxt[0] - day).days
-        if rate * span >= left:
-            return offset + left / rate
-        left -= rate * span
-    raise AssertionError("unreachable")
-
-
-def volume_used_ml(periods: tuple[tuple[dt.date, float], ...], start: dt.date,
-                   end: dt.date) -> float:
-    """Volume used from ``start`` to ``end`` at a piecewise-constant daily volume (mL).
-
-    The first rate also applies before the first date, the last one after the last.
-    """
-    total = 0.0
-    last = len(periods) - 1
-    for i, (day, rate) in enumerate(periods):
-        lo = start if i == 0 else max(day, start)
-        hi = end if i == last else min(periods[i + 1][0], end)
-        if hi > lo:
-            total += rate * (hi - lo).days
-    return total
-
-
-def _shift(periods: tuple[tuple[dt.date, float], ...], start: dt.date
-           ) -> tuple[tuple[dt.date, float], ...]:
-    """The same rates seen from ``start`` (the rate in force then, then later changes)."""
-    current = periods[0][1]
-    later = []
-    for day, rate in periods:
-        if day <= start:
-            current = rate
-        else:
-            later.append((day, rate))
-    return ((start, current), *later)
-
-
-@dataclass(frozen=True)
-class RefillEvent:
-    """One refill of the calendar.
-
-    Attributes
-    ----------
-    number : int
-        1 for the next refill, 2 for the one after, ...
-    date : datetime.date
-        Refill date.
-    previous_fill_date : datetime.date
-        Date of the fill this refill replaces.
-    days : int
-        Days since that fill.
-    limited_by : str
-        What sets the date: the worst-case alarm, the stability limit, the clinic interval.
-    fill_volume_ml : float
-        Volume to prepare and inject at this refill (mL).
-    """
-
-    number: int
-    date: dt.date
-    previous_fill_date: dt.date
-    days: int
-    limited_by: str
-    fill_volume_ml: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict with ISO dates."""
-        return {"number": self.number, "date": self.date.isoformat(),
-                "previous_fill_date": self.previous_fill_date.isoformat(), "days": self.days,
-                "limited_by": self.limited_by, "fill_volume_ml": self.fill_volume_ml}
+# The calendar names are re-exported: they lived here before neuraxis.pump.calendar.
+__all__ = ["PumpPlan", "RefillEvent", "days_to_consume", "plan_prescription",
+           "refill_calendar", "refill_calendar_ics", "refusal_to_dict", "tidy_json",
+           "volume_used_ml"]
 
 
 @dataclass(frozen=True)
@@ -180,19 +97,22 @@ class PumpPlan:
     concentration_change: MixtureChange | None
     priming: PrimingBolus | None
     calendar: tuple[RefillEvent, ...]
+    working_calendar: WorkingCalendar
     warnings: tuple[Finding, ...]
     overrides: tuple[AppliedOverride, ...]
     notes: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict with unit-suffixed keys and ISO dates (floats to 10 digits)."""
-        return _tidy(self._raw_dict())
+        """JSON-ready dict with unit-suffixed keys and ISO dates (floats to 10 digits);
+        ``status`` is ``'ok'`` (a refusal has no plan: see :func:`refusal_to_dict`)."""
+        return tidy_json(self._raw_dict())
 
     def _raw_dict(self) -> dict[str, Any]:
         rx = self.prescription
         pump = load_pump(rx.pump.model)
         change = self.concentration_change
         return {
+            "status": "ok",
             "pump": rx.pump.model, "pump_name": pump.name, "pump_kind": pump.kind,
             "fill_date": rx.pump.fill_date.isoformat(), "fill_volume_ml": rx.pump.fill_volume_ml,
             "low_reservoir_volume_ml": pump.low_reservoir_volume_ml,
@@ -228,20 +148,28 @@ class PumpPlan:
                 **change.to_dict(), "bridge_bolus": rx.procedure.bridge_bolus is True},
             "priming_bolus": None if self.priming is None else self.priming.to_dict(),
             "calendar": [e.to_dict() for e in self.calendar],
+            "working_calendar": self.working_calendar.to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],
             "overrides": [o.to_dict() for o in self.overrides],
             "notes": list(self.notes),
         }
 
 
-def _tidy(obj: Any) -> Any:
-    """Round floats to 10 significant digits (drops 0.15000000000000002 noise)."""
+def tidy_json(obj: Any) -> Any:
+    """Round floats to 10 significant digits (drops 0.15000000000000002 noise); infinity
+    and NaN become None. For every JSON output of the pump commands.
+
+    Examples
+    --------
+    >>> tidy_json({"q_ml_per_day": 0.1 + 0.2, "days": [float("inf"), 2]})
+    {'q_ml_per_day': 0.3, 'days': [None, 2]}
+    """
     if isinstance(obj, float):
         return float(f"{obj:.10g}") if math.isfinite(obj) else None
     if isinstance(obj, dict):
-        return {k: _tidy(v) for k, v in obj.items()}
+        return {k: tidy_json(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_tidy(v) for v in obj]
+        return [tidy_json(v) for v in obj]
     return obj
 
 
@@ -256,79 +184,6 @@ def _segment_dict(rx: Prescription, seg: Any) -> dict[str, Any]:
     if acc is not None and seg.rate_ml_per_day > 0:
         out["valve_interval_min"] = valve_interval_min(seg.rate_ml_per_day, float(acc))
     return out
-
-
-def _floor_days(days: float) -> int:
-    """Whole days within ``days`` (tolerant to rounding noise just below an integer)."""
-    return math.floor(days + 1e-9)
-
-
-def _round_up(volume_ml: float, step: float = _REFILL_VOLUME_STEP_ML) -> float:
-    return round(math.ceil(volume_ml / step - 1e-9) * step, 6)
-
-
-def _cycle(rx: Prescription, start: dt.date, fill_ml: float, first_fill: bool,
-           worst: tuple[tuple[dt.date, float], ...], extra_ml: float = 0.0
-           ) -> tuple[float, str, float | None]:
-    """Days until the refill of a fill at ``start`` and what limits them."""
-    pump = load_pump(rx.pump.model)
-    usable = fill_ml - pump.low_reservoir_volume_ml - extra_ml
-    days_alarm = days_to_consume(usable, _shift(worst, start))
-    stab = stability(rx, first_fill=first_fill)
-    limits = [(days_alarm, "low-reservoir alarm (worst case)")]
-    if stab.days is not None:
-        limits.append((stab.days, f"stability, {stab.days:g} days"))
-    if rx.max_interval_days is not None:
-        limits.append((rx.max_interval_days,
-                       f"clinic maximum interval, {rx.max_interval_days:g} days"))
-    days, why = min(limits, key=lambda x: x[0])
-    return days, why, stab.days
-
-
-def _next_fill_volume(rx: Prescription, start: dt.date,
-                      worst: tuple[tuple[dt.date, float], ...]) -> float:
-    """Volume for a (non-first) fill at ``start``: enough for its interval, worst case."""
-    pump = load_pump(rx.pump.model)
-    stab = stability(rx, first_fill=False)
-    bounds = [b for b in (stab.days, rx.max_interval_days) if b is not None]
-    if not bounds:
-        return pump.reservoir_volume_ml
-    end = start + dt.timedelta(days=_floor_days(min(bounds)))
-    need = pump.low_reservoir_volume_ml + volume_used_ml(_shift(worst, start), start, end)
-    return min(pump.reservoir_volume_ml, _round_up(need))
-
-
-def refill_calendar(rx: Prescription) -> tuple[RefillEvent, ...]:
-    """Refill dates and volumes from the fill date over ``rx.horizon_days``.
-
-    Each fill lasts until the earliest of its worst-case alarm, its stability limit
-    and the clinic interval; each later fill gets the volume of
-    :func:`_next_fill_volume` (the first one keeps the prescribed fill volume).
-    """
-    worst = daily_volume_periods(rx, boluses=True, tolerance=True)
-    end = rx.pump.fill_date + dt.timedelta(days=rx.horizon_days)
-    start, fill_ml, first = rx.pump.fill_date, rx.pump.fill_volume_ml, rx.pump.first_fill
-    extra = extra_volume_at_fill_ml(rx)
-    events: list[RefillEvent] = []
-    while True:
-        days, why, _ = _cycle(rx, start, fill_ml, first, worst, extra)
-        whole = _floor_days(days)
-        if whole < 1:
-            raise NeuraxisInputError(
-                f"Invalid prescription: a fill of {fill_ml:g} mL on {start.isoformat()} lasts "
-                f"only {days:.2g} days in the worst case ({why}); lower the rate or fill more")
-        date = start + dt.timedelta(days=whole)
-        if date > end:
-            break
-        volume = _next_fill_volume(rx, date, worst)
-        events.append(RefillEvent(len(events) + 1, date, start, whole, why, volume))
-        start, fill_ml, first, extra = date, volume, False, 0.0
-    if not events:  # the horizon ends before the next refill: report that one anyway
-        days, why, _ = _cycle(rx, start, fill_ml, first, worst, extra)
-        date = start + dt.timedelta(days=_floor_days(days))
-        events.append(RefillEvent(1, date, start, _floor_days(days), why,
-                                  _next_fill_volume(rx, date, worst)))
-    return tuple(events)
 
 
 def plan_prescription(rx: Prescription) -> PumpPlan:
@@ -394,24 +249,31 @@ def plan_prescription(rx: Prescription) -> PumpPlan:
         concentration_change=mixture_change(rx),
         priming=priming(rx),
         calendar=calendar,
+        working_calendar=working_calendar_of(rx),
         warnings=review.warnings,
         overrides=review.overrides,
-        notes=_notes(rx, tol is not None))
+        notes=_notes(rx, tol is not None, calendar))
 
 
 def _date_after(start: dt.date, days: float) -> dt.date:
     """Calendar date on which ``days`` after ``start`` falls (far future capped)."""
     if not math.isfinite(days) or days > 3650 * 10:
         return dt.date.max
-    return start + dt.timedelta(days=_floor_days(days))
+    return start + dt.timedelta(days=floor_days(days))
 
 
-def _notes(rx: Prescription, tolerance_known: bool) -> tuple[str, ...]:
+def _notes(rx: Prescription, tolerance_known: bool, calendar: tuple[RefillEvent, ...]
+           ) -> tuple[str, ...]:
     pump = load_pump(rx.pump.model)
     notes = ["Days to alarm: (fill volume - low-reservoir volume) / daily volume. The refill "
              "date uses the worst case: every allowed bolus each day"
              + (" at the fastest flow within the pump's tolerance" if tolerance_known else "")
              + "."]
+    moved = sum(e.moved_from is not None for e in calendar)
+    if moved:
+        notes.append(f"{moved} of {len(calendar)} refill dates fell on a weekend or holiday "
+                     "and moved (see the calendar); a refill never moves past the worst-case "
+                     "alarm, the stability limit or the clinic interval.")
     if rx.bolus is not None and rx.bolus.max_boluses_per_day < rx.bolus.max_per_day:
         notes.append(f"The lockout of {rx.bolus.lockout_min:g} min allows only "
                      f"{rx.bolus.max_boluses_per_day} boluses in 24 h (max_per_day is "
@@ -427,59 +289,18 @@ def _notes(rx: Prescription, tolerance_known: bool) -> tuple[str, ...]:
     return tuple(notes)
 
 
-# --------------------------------------------------------------------------- iCalendar
+def refusal_to_dict(error: PrescriptionRefusedError) -> dict[str, Any]:
+    """JSON form of a refused prescription: ``status`` ``'refused'``, the one-line
+    ``message`` and every refusal as :meth:`Finding.to_dict` (check, severity, drug,
+    message, limit, value, unit, source).
 
-def _ics_escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\n", "\\n"))
-
-
-def _ics_fold(line: str) -> list[str]:
-    """Fold a content line at 75 octets (RFC 5545 3.1)."""
-    out, cur = [], ""
-    for ch in line:
-        limit = 75 if not out else 74
-        if len((cur + ch).encode("utf-8")) > limit:
-            out.append(cur)
-            cur = ch
-        else:
-            cur += ch
-    out.append(cur)
-    return [out[0], *(" " + s for s in out[1:])]
-
-
-def refill_calendar_ics(plan: PumpPlan, *, dtstamp: dt.datetime | None = None) -> str:
-    """The refill calendar as iCalendar text (RFC 5545), one all-day event per refill.
-
-    Parameters
-    ----------
-    plan : PumpPlan
-    dtstamp : datetime | None
-        Creation time stamped on the events (UTC); default now.
-
-    Returns
-    -------
-    str
-        ``BEGIN:VCALENDAR ... END:VCALENDAR`` with CRLF line ends.
+    Examples
+    --------
+    >>> err = PrescriptionRefusedError((Finding("max_concentration", "refuse", "too strong",
+    ...     "PACC 2017 [unverified]", 20.0, 25.0, "mg/mL", "morphine"),))
+    >>> d = refusal_to_dict(err)
+    >>> d["status"], d["refusals"][0]["check"], d["refusals"][0]["limit"]
+    ('refused', 'max_concentration', 20.0)
     """
-    rx = plan.prescription
-    stamp = (dtstamp or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    mix = ", ".join(load_drug(c.drug).fmt(c.concentration_mg_per_ml, "mL") + " "
-                    + load_drug(c.drug).name.lower() for c in rx.mixture)
-    who = f" ({rx.patient_id})" if rx.patient_id else ""
-    pump = load_pump(rx.pump.model)
-    key = hashlib.sha256(f"{rx.patient_id}|{rx.pump.model}|{rx.pump.fill_date}".encode()
-                         ).hexdigest()[:16]
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//neuraxis//pump refill calendar//EN",
-             "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
-    for ev in plan.calendar:
-        desc = (f"Refill {ev.number} of the {pump.name}: prepare {ev.fill_volume_ml:g} mL of "
-                f"{mix}. {ev.days} days after the fill of {ev.previous_fill_date.isoformat()}; "
-                f"date set by: {ev.limited_by}.")
-        lines += ["BEGIN:VEVENT", f"UID:{key}-refill-{ev.number}@neuraxis",
-                  f"DTSTAMP:{stamp}", f"DTSTART;VALUE=DATE:{ev.date.strftime('%Y%m%d')}",
-                  f"DTEND;VALUE=DATE:{(ev.date + dt.timedelta(days=1)).strftime('%Y%m%d')}",
-                  f"SUMMARY:{_ics_escape(f'Intrathecal pump refill {ev.number}{who}')}",
-                  f"DESCRIPTION:{_ics_escape(desc)}", "TRANSP:TRANSPARENT", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "".join(f"{part}\r\n" for line in lines for part in _ics_fold(line))
+    return tidy_json({"status": "refused", "message": str(error),
+                  "refusals": [f.to_dict() for f in error.findings]})
