@@ -173,3 +173,24 @@ def check(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     from neuraxis.registry.records import summary
 
     _render(summary(_engine(db)), "Registry", as_json)
+
+
+@registry_app.command("import")
+@user_errors
+def import_(
+    records: Annotated[Path, typer.Argument(help="REDCap-style CSV export (one row per "
+                                                 "record and event).")],
+    dictionary: Annotated[Path, typer.Option(
+        "--dictionary", help="The export's REDCap data dictionary (CSV).")],
+    db: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Import an export, all or nothing: every value is checked first (row and column in
+    each message); a completed file is not imported twice."""
+    from neuraxis.cli._render import _progress_bar
+    from neuraxis.registry.importing import import_records
+
+    engine = _engine(db)
+    with _progress_bar(not as_json, 1, "writing patients") as progress:
+        res = import_records(engine, records, dictionary, user=_user(user), progress=progress)
+    _render(res.to_dict(), "Already imported" if res.already_imported else "Imported",
+            as_json)

@@ -214,7 +214,7 @@ def add_visit(engine: Any, *, site: str, local_id: str, visit: str, date: Any,
     check_option("visit", visit, VISITS)
     day = _not_future("date", parse_date("date", date))
     responses = dict(responses or {})
-    versions = {name: _check_response(name, items) for name, items in responses.items()}
+    versions = {name: check_response(name, items) for name, items in responses.items()}
     from sqlalchemy import select
 
     from neuraxis.registry.models import Implant, Response, Visit
@@ -255,15 +255,18 @@ def add_visit(engine: Any, *, site: str, local_id: str, visit: str, date: Any,
         return int(v.id)
 
 
-def _check_response(name: str, items: Any) -> str:
-    """Validate raw items by scoring them; returns the scorer version."""
+def check_response(name: str, items: Any) -> str:
+    """Validate raw items by scoring them (EQ-5D-5L under its first value set: the check
+    does not depend on it); returns the scorer version stored with the response."""
     if not isinstance(items, dict):
         raise NeuraxisInputError(
             f"Invalid value for 'responses.{name}'. Expected a mapping of item -> answer, got "
             f"{type(items).__name__}")
     from neuraxis.registry import instruments
 
-    return instruments.score(name, items).version
+    spec = instruments.describe(name)
+    value_set = spec.value_sets[0] if spec.value_sets else None
+    return instruments.score(name, items, value_set=value_set).version
 
 
 def summary(engine: Any) -> dict[str, Any]:
