@@ -194,3 +194,46 @@ def import_(
         res = import_records(engine, records, dictionary, user=_user(user), progress=progress)
     _render(res.to_dict(), "Already imported" if res.already_imported else "Imported",
             as_json)
+
+
+@registry_app.command("report")
+@user_errors
+def report(
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.html, the figures "
+                                                    "and one CSV per table.")],
+    threshold_pct: Annotated[float, typer.Option(
+        "--threshold-pct", help="Responder threshold: % pain reduction from baseline.")
+    ] = 50.0,
+    region: Annotated[str, typer.Option("--region", help="back, leg or overall.")] = "back",
+    value_set: Annotated[str, typer.Option(
+        "--value-set", help="EQ-5D-5L value set: england or us.")] = "england",
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace the files of an earlier report in --out.")] = False,
+    db: DbOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Write the registry report: responders, change from baseline, device survival and
+    complication rates (HTML with figures, and CSV files)."""
+    from neuraxis.registry.report import registry_report, write_report
+    from neuraxis.viz.registry import plot_change, plot_responders, plot_survival
+
+    if out.exists() and not out.is_dir():
+        raise NeuraxisInputError(f"Invalid value for '--out': {out} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise NeuraxisInputError(
+            f"Invalid value for '--out': {out} is not empty; give --overwrite to replace an "
+            "earlier report, or another folder")
+    rep = registry_report(_engine(db), threshold_pct=threshold_pct, region=region,
+                          value_set=value_set)
+    figures = {"responders": plot_responders(rep.responders, out / "responders.png"),
+               "survival": plot_survival(rep.survival, out / "survival.png")}
+    if rep.change:
+        figures["change"] = plot_change(rep.change, out / "change.png")
+    files = write_report(rep, out, figures=figures)
+    if as_json:
+        _echo_json({**rep.to_dict(), "files": {k: str(v) for k, v in {**files, **figures}
+                                                .items()}})
+    else:
+        _print_key_values("Registry report", {
+            "report": str(files["report"]), "patients": rep.provenance["n_patients"],
+            "visits": rep.provenance["n_visits"], "tables (CSV)": len(files) - 1,
+            **({"note": rep.notes[0]} if rep.notes else {})})

@@ -44,7 +44,17 @@ STRUCTURAL = {
     "consent_date": "YYYY-MM-DD", "sex": "female, male or other",
     "diagnosis": "diagnosis code", "implant_date": "YYYY-MM-DD", "therapy": "scs or itdd",
     "device": "IPG or pump model", "implant_level": "vertebral level, e.g. T8",
-    "visit_date": "YYYY-MM-DD", "synthetic": "1 = generated record"}
+    "visit_date": "YYYY-MM-DD", "synthetic": "1 = generated record",
+    "redcap_repeat_instrument": "'complication' or 'revision' (a repeating row)",
+    "redcap_repeat_instance": "1, 2, ... per repeating instrument",
+    "complication_onset_date": "YYYY-MM-DD",
+    "complication_category": "2019 RAPM taxonomy category",
+    "complication_serious": "1 = serious", "complication_relation": "device, procedure, "
+    "stimulation, drug, unrelated or unknown", "revision_date": "YYYY-MM-DD",
+    "revision_kind": "revision or explant", "revision_reason": "cause (see the analyses)"}
+#: Relation of a complication to the therapy.
+RELATIONS = ("device", "procedure", "stimulation", "drug", "unrelated", "unknown")
+REVISION_KINDS = ("revision", "explant")
 MAX_ERRORS_SHOWN = 20
 
 
@@ -178,8 +188,14 @@ def _parse(records_text: str, dictionary: dict[str, DictionaryField]) -> dict:
         if visit is None:
             err("redcap_event_name", f"{event!r} is not one of {', '.join(EVENTS)}")
             continue
-        p = patients.setdefault((ref.site, ref.local_id), {"rows": [], "visits": {}})
+        p = patients.setdefault((ref.site, ref.local_id),
+                                {"rows": [], "visits": {}, "complications": [],
+                                 "revisions": []})
         p["rows"].append(n)
+        repeat = (row.get("redcap_repeat_instrument") or "").strip()
+        if repeat:
+            _repeat_row(repeat, row, n, p, err)
+            continue
         for col in ("birth_year", "consent", "consent_date", "sex", "diagnosis",
                     "implant_date", "therapy", "device", "implant_level", "synthetic"):
             text = (row.get(col) or "").strip()
@@ -213,6 +229,43 @@ def _parse(records_text: str, dictionary: dict[str, DictionaryField]) -> dict:
     if errors:
         _refuse(errors)
     return patients
+
+
+def _repeat_row(kind: str, row: dict, n: int, p: dict, err: Callable) -> None:
+    """A complication or revision row (REDCap repeating instrument)."""
+    from neuraxis.registry.analysis.tables import CAUSES, COMPLICATION_CATEGORIES
+
+    def get(col: str, allowed: tuple[str, ...] | None = None) -> str | None:
+        text = (row.get(col) or "").strip()
+        if not text:
+            err(col, "required on a " + kind + " row")
+            return None
+        if allowed is not None and text not in allowed:
+            err(col, f"{text!r} is not one of {', '.join(allowed)}")
+            return None
+        return text
+
+    def day(col: str) -> dt.date | None:
+        text = get(col)
+        try:
+            return None if text is None else dt.date.fromisoformat(text)
+        except ValueError:
+            err(col, f"{text!r} is not a date YYYY-MM-DD")
+            return None
+
+    if kind == "complication":
+        rec = {"row": n, "onset": day("complication_onset_date"),
+               "category": get("complication_category", COMPLICATION_CATEGORIES),
+               "serious": get("complication_serious", ("0", "1")),
+               "relation": get("complication_relation", RELATIONS)}
+        p["complications"].append(rec)
+    elif kind == "revision":
+        rec = {"row": n, "date": day("revision_date"),
+               "kind": get("revision_kind", REVISION_KINDS),
+               "reason": get("revision_reason", CAUSES)}
+        p["revisions"].append(rec)
+    else:
+        err("redcap_repeat_instrument", f"{kind!r} is not one of 'complication', 'revision'")
 
 
 def _check_patients(patients: dict, errors: list[str]) -> None:
@@ -258,6 +311,17 @@ def _check_patients(patients: dict, errors: list[str]) -> None:
             elif visit == "baseline" and implant is not None and day > implant:
                 errors.append(f"row {v['row']}, column 'visit_date': the baseline visit "
                               f"({day}) is after the implant ({implant})")
+        for c in p["complications"]:
+            if c["onset"] is not None and c["onset"] > today:
+                errors.append(f"row {c['row']}, column 'complication_onset_date': "
+                              f"{c['onset']} is in the future")
+        for r in p["revisions"]:
+            if implant is None or (r["date"] is not None and r["date"] < implant):
+                errors.append(f"row {r['row']}, column 'revision_date': a {r['kind']} "
+                              f"before the implant ({implant or 'none recorded'})")
+        if sum(r["kind"] == "explant" for r in p["revisions"]) > 1:
+            errors.append(f"row {first} (record {local_id!r}): more than one explant of "
+                          "its implant")
 
 
 def _refuse(errors: list[str]) -> None:
@@ -289,11 +353,13 @@ def import_records(engine: Any, records_path: str | Path, dictionary_path: str |
 
     from neuraxis.registry.db import audit, check_schema, transaction
     from neuraxis.registry.models import (
+        Complication,
         Diagnosis,
         Implant,
         ImportBatch,
         Patient,
         Response,
+        Revision,
         Site,
         Visit,
     )
@@ -347,6 +413,17 @@ def import_records(engine: Any, records_path: str | Path, dictionary_path: str |
                     s.add(Response(visit_id=vis.id, instrument=name,
                                    version=v["versions"][name], items=items))
                     n_resp += 1
+            imp_id = None
+            if p["implant"] is not None:
+                s.flush()
+                imp_id = s.scalar(select(Implant.id).where(Implant.patient_id == pat.id))
+            for c in p["complications"]:
+                s.add(Complication(patient_id=pat.id, implant_id=imp_id, onset_date=c["onset"],
+                                   category=c["category"], serious=c["serious"] == "1",
+                                   relation=c["relation"]))
+            for r in p["revisions"]:
+                s.add(Revision(implant_id=imp_id, date=r["date"], kind=r["kind"],
+                               reason=r["reason"]))
             if progress is not None:
                 progress(n, len(patients))
         s.add(ImportBatch(sha256=sha, source=str(records_path), at=now, n_rows=n_rows))

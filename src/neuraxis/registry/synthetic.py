@@ -87,7 +87,8 @@ def synthetic_export(n_patients: int = 60, *, seed: int = 2026,
     dict_rows = _dictionary_rows()
     fields = [r[0] for r in dict_rows]
     header = ["record_id", "redcap_data_access_group", "redcap_event_name",
-              *[f for f in fields if f != "record_id"]]
+              "redcap_repeat_instrument", "redcap_repeat_instance",
+              *[f for f in fields if f != "record_id"], *_REPEAT_FIELDS]
     events = {v: k for k, v in EVENTS.items()}
     out = []
     for i in range(n_patients):
@@ -133,4 +134,43 @@ def synthetic_export(n_patients: int = 60, *, seed: int = 2026,
                 row["pgic_change"] = int(np.clip(round(4 - 3 * relief + rng.normal(0, 0.7)),
                                                  1, 7))
             out.append([row.get(h, "") for h in header])
+        out += [[r.get(h, "") for h in header]
+                for r in _events(rng, common, implant, events)]
     return _csv(header, out), _csv(DICT_HEADER, dict_rows)
+
+
+_REPEAT_FIELDS = ("complication_onset_date", "complication_category", "complication_serious",
+                  "complication_relation", "revision_date", "revision_kind",
+                  "revision_reason")
+#: Synthetic complication categories and explant/revision reasons with their weights.
+_CATEGORIES = {"device_related": 0.45, "procedural": 0.2, "patient_complaint": 0.3,
+               "serious": 0.05}
+_RELATION = {"device_related": "device", "procedural": "procedure",
+             "patient_complaint": "stimulation", "serious": "procedure"}
+_REASONS = {"loss_of_efficacy": 0.4, "infection": 0.2, "lead_migration": 0.2,
+            "hardware_malfunction": 0.1, "ipg_site_pain": 0.1}
+
+
+def _events(rng: np.random.Generator, common: dict, implant: dt.date,
+            events: dict) -> list[dict]:
+    """Complication and revision rows (REDCap repeating instruments) of one patient."""
+    rows = []
+    for k in range(int(rng.random() < 0.18) + int(rng.random() < 0.05)):
+        cat = str(rng.choice(list(_CATEGORIES), p=list(_CATEGORIES.values())))
+        onset = implant + dt.timedelta(days=int(rng.integers(1, 700)))
+        rows.append({**common, "redcap_event_name": events["baseline"],
+                     "redcap_repeat_instrument": "complication",
+                     "redcap_repeat_instance": k + 1,
+                     "complication_onset_date": onset.isoformat(),
+                     "complication_category": cat,
+                     "complication_serious": int(cat == "serious"),
+                     "complication_relation": _RELATION[cat]})
+    if rng.random() < 0.14:
+        kind = "explant" if rng.random() < 0.6 else "revision"
+        reason = str(rng.choice(list(_REASONS), p=list(_REASONS.values())))
+        date = implant + dt.timedelta(days=int(rng.integers(30, 720)))
+        rows.append({**common, "redcap_event_name": events["baseline"],
+                     "redcap_repeat_instrument": "revision", "redcap_repeat_instance": 1,
+                     "revision_date": date.isoformat(), "revision_kind": kind,
+                     "revision_reason": reason})
+    return rows
