@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -11,10 +12,13 @@ import yaml
 from typer.testing import CliRunner
 
 from neuraxis.cli import app
+from neuraxis.cli.pump import _change_rows
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("pump_*.yaml"))
 MORPHINE = REPO / "examples" / "pump_morphine_40ml.yaml"
+CONSTANT_FLOW = REPO / "examples" / "pump_constant_flow_change.yaml"
+CHANGE = REPO / "examples" / "pump_concentration_change.yaml"
 
 runner = CliRunner()
 
@@ -43,7 +47,8 @@ def _input_error(args: list[str], *fragments: str, code: int = 2) -> str:
 def test_examples_exist():
     assert {p.name for p in EXAMPLES} >= {
         "pump_morphine_40ml.yaml", "pump_ziconotide_titration.yaml",
-        "pump_flex_boluses.yaml", "pump_concentration_change.yaml"}
+        "pump_flex_boluses.yaml", "pump_concentration_change.yaml",
+        "pump_constant_flow_change.yaml"}
 
 
 def test_help_lists_the_plan_command():
@@ -90,6 +95,87 @@ def test_morphine_example_numbers():
     assert out["provenance"]["input_sha256"] == hashlib.sha256(MORPHINE.read_bytes()).hexdigest()
     assert out["overrides"] == []
     assert [w["check"] for w in out["warnings"]] == ["granuloma_risk"]
+
+
+def _rows(text: str) -> dict[str, str]:
+    """The summary table's rows, ``{quantity: value}`` (the table is drawn 1000 wide)."""
+    out = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("│").split("│")]
+        if len(cells) == 2 and cells[0]:
+            out[cells[0]] = cells[1]
+    return out
+
+
+def test_constant_flow_example_prints_the_window_doses_and_options():
+    # Codman 3000 at 0.5 mL/day, 8 -> 10 mg/mL; dead space = the catheter alone (tubing
+    # volume unknown): 50 cm x 0.002206 mL/cm = 0.110 mL -> at least 0.221 days
+    result = runner.invoke(app, ["pump", "plan", str(CONSTANT_FLOW)])
+    assert result.exit_code == 0, result.output
+    rows = _rows(result.stdout)
+    assert rows["concentration change"] == (
+        "constant-flow pump at a fixed 0.5 mL/day: the new mixture reaches the catheter tip "
+        "when the 0.11 mL dead space [unverified] has run out, at least 0.221 days after the "
+        "refill; until then the previous dose continues")
+    assert rows["morphine"] == "4 mg/day during the window (previous dose), then 5 mg/day"
+    assert rows["bridge bolus"] == "not possible on a constant-flow pump"
+    assert rows["option 1"].startswith("Accept the window: the previous dose continues")
+    assert rows["option 1"].endswith("the old drug clears it in V_ds / q))")  # verified
+    assert rows["option 2"].startswith("Empty the reservoir completely")
+    assert rows["option 3"].startswith("Only where the pump's labelling provides an access")
+    for key in ("option 2", "option 3"):
+        assert rows[key].endswith("[unverified])"), rows[key]
+    assert "option 4" not in rows and "without a bridge" not in result.stdout
+    assert "REFILL DATE" in rows and rows["REFILL DATE"].startswith("2025-04-25")
+
+
+def test_programmable_change_rows_mark_an_unverified_dead_space():
+    result = runner.invoke(app, ["pump", "plan", str(CHANGE)])
+    assert result.exit_code == 0, result.output
+    rows = _rows(result.stdout)
+    # SynchroMed tubing 0.26 mL is a placeholder: 0.26 + 0.110 = 0.37 mL
+    assert rows["concentration change"].startswith(
+        "old mixture in the 0.37 mL dead space [unverified] clears in 2.47 days at the new "
+        "rate; without a bridge: morphine 1.5 mg/day instead of 3 mg/day")
+    assert rows["bridge bolus"] == ("0.37 mL [unverified] at 0.3 mL/day for 1.23 days, then "
+                                    "0.15 mL/day")
+
+
+def test_change_rows_drop_the_marks_for_a_verified_complete_dead_space():
+    from neuraxis.pump import load_prescription, plan_prescription
+
+    for path, key in ((CONSTANT_FLOW, "concentration change"),
+                      (CHANGE, "concentration change")):
+        plan = plan_prescription(load_prescription(path))
+        change = plan.concentration_change
+        ds = dataclasses.replace(change.dead_space, verified=True, complete=True)
+        cf = None if change.constant_flow is None else dataclasses.replace(
+            change.constant_flow, dead_space=ds)
+        sure = dataclasses.replace(plan, concentration_change=dataclasses.replace(
+            change, dead_space=ds, constant_flow=cf))
+        before, after = dict(_change_rows(plan))[key], dict(_change_rows(sure))[key]
+        assert "[unverified]" in before and "[unverified]" not in after
+        assert ("at least" in before) is (cf is not None) and "at least" not in after
+
+
+def test_priming_row_marks_unverified_volumes(tmp_path):
+    def plan_rows(change):
+        result = runner.invoke(app, ["pump", "plan", str(_write(tmp_path, change))])
+        assert result.exit_code == 0, result.output
+        return _rows(result.stdout)
+
+    def implant(rx):
+        rx["procedure"] = {"kind": "pump_implant"}
+
+    def revision(rx):
+        rx["catheter"]["volume_ml"] = 0.11
+        rx["procedure"] = {"kind": "catheter_revision", "empty_catheter_length_cm": 20}
+
+    # pump implant: SynchroMed tubing 0.26 mL (placeholder) + 50 cm x 0.002206 = 0.37 mL
+    assert plan_rows(implant)["priming bolus"] == (
+        "0.37 mL [unverified] (tubing 0.26 + catheter 0.11 mL)")
+    # revision with a measured catheter volume: 20 / 50 x 0.11 = 0.044 mL, given
+    assert plan_rows(revision)["priming bolus"] == "0.044 mL (tubing 0 + catheter 0.044 mL)"
 
 
 def test_ics_and_horizon(tmp_path):

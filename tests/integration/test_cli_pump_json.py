@@ -65,7 +65,7 @@ def test_refusal_with_json_lists_every_problem(tmp_path):
     result = runner.invoke(app, ["pump", "plan", str(path), "--json"])
     assert result.exit_code == EXIT_REFUSED == 3
     out = json.loads(result.stdout)
-    assert set(out) == {"status", "message", "refusals", "provenance"}
+    assert set(out) == {"status", "message", "refusals", "warnings", "overrides", "provenance"}
     assert out["status"] == "refused"
     assert out["message"] == _one_error_line(result)
     assert out["message"].startswith("Prescription refused (2 problems): [max_concentration]")
@@ -79,6 +79,62 @@ def test_refusal_with_json_lists_every_problem(tmp_path):
         assert f["source"].startswith("PACC 2017") and f["source"].endswith("[unverified]")
         assert f["message"] in out["message"]
     _check_provenance(out["provenance"], path)
+
+
+def test_refusal_json_also_lists_the_warnings_and_the_overrides_applied(tmp_path):
+    # 25 mg/mL at 16 mg/day: the dose refusal is overridden, the concentration one is not;
+    # 25 mg/mL is also above the 20 mg/mL granuloma threshold (a warning)
+    reason = "Tolerant patient, approved by the pain team"
+    path = _rx(tmp_path, mixture=[{"drug": "morphine", "concentration_mg_per_ml": 25}],
+               basal={"mode": "simple", "dose_mg_per_day": 16},
+               overrides=[{"check": "max_daily_dose", "reason": reason}])
+    result = runner.invoke(app, ["pump", "plan", str(path), "--json"])
+    assert result.exit_code == EXIT_REFUSED
+    out = json.loads(result.stdout)
+    assert [f["check"] for f in out["refusals"]] == ["max_concentration"]
+    assert "granuloma_risk" in [f["check"] for f in out["warnings"]]
+    (lifted,) = out["overrides"]
+    assert (lifted["check"], lifted["severity"], lifted["reason"]) == (
+        "max_daily_dose", "overridden", reason)
+    assert out["message"] == _one_error_line(result)
+
+
+CODMAN = {"model": "codman_3000", "fill_date": "2025-03-03", "flow_rate_ml_per_day": 0.5}
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["table", "json"])
+def test_a_device_refusal_exits_with_3_with_and_without_json(tmp_path, as_json):
+    # Codman at 0.5 mL/day with 8 mg/mL delivered 4 mg/day, not the recorded 5:
+    # constant_flow_previous, which no override lifts.
+    path = _rx(tmp_path, pump=CODMAN, mixture=[{"drug": "morphine",
+                                                "concentration_mg_per_ml": 8}],
+               basal={"dose_mg_per_day": 4}, previous={"dose_mg_per_day": 5})
+    result = runner.invoke(app, ["pump", "plan", str(path), *(["--json"] if as_json else [])])
+    assert result.exit_code == EXIT_REFUSED == 3
+    line = _one_error_line(result)
+    assert line.startswith("Prescription refused (1 problem): [constant_flow_previous]")
+    if as_json:
+        out = json.loads(result.stdout)
+        assert out["status"] == "refused" and out["message"] == line
+        assert [(f["check"], f["limit"], f["value"]) for f in out["refusals"]] == [
+            ("constant_flow_previous", 4.0, 5.0)]
+    else:
+        assert result.stdout == ""
+
+
+def test_a_bridge_bolus_on_a_constant_flow_pump_is_an_input_error(tmp_path):
+    path = _rx(tmp_path, pump=CODMAN, mixture=[{"drug": "morphine",
+                                                "concentration_mg_per_ml": 10}],
+               basal={"dose_mg_per_day": 5},
+               previous={"mixture": [{"drug": "morphine", "concentration_mg_per_ml": 8}]},
+               procedure={"kind": "refill", "bridge_bolus": True})
+    result = runner.invoke(app, ["pump", "plan", str(path), "--json"])
+    assert result.exit_code == 2
+    out = json.loads(result.stdout)
+    assert out["status"] == "error" and out["message"] == _one_error_line(result)
+    assert out["message"].startswith("Invalid value for 'procedure.bridge_bolus': the Codman "
+                                     "3000 constant-flow pump runs at one fixed rate and "
+                                     "cannot give a bridge bolus")
 
 
 def test_refusal_without_json_is_the_one_line_with_its_exit_code(tmp_path):

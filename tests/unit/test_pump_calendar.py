@@ -17,11 +17,11 @@ from neuraxis.pump import (
     PrescriptionRefusedError,
     WorkingCalendar,
     prescription_from_dict,
-    refusal_to_dict,
 )
 from neuraxis.pump import calendar as cal_mod
 from neuraxis.pump import plan as plan_mod
-from neuraxis.pump.calendar import place_refill, refill_calendar, working_calendar_of
+from neuraxis.pump.calendar import place_refill, refill_calendar
+from neuraxis.pump.findings import AppliedOverride, Review
 
 SUNDAY = dt.date(2025, 6, 1)
 SATURDAY = dt.date(2025, 5, 31)
@@ -133,7 +133,7 @@ def test_move_next_never_passes_the_worst_case_alarm(pump_plan_of):
 def test_replace_keeps_the_calendar(pump_rx_dict):
     rx = prescription_from_dict(pump_rx_dict(calendar={"move": "none"}))
     longer = dataclasses.replace(rx, horizon_days=30)  # as `pump plan --horizon-days`
-    assert working_calendar_of(longer).move == "none"
+    assert longer.working_calendar.move == "none"
     assert refill_calendar(longer)[0].date == SUNDAY
 
 
@@ -143,20 +143,38 @@ def test_names_still_importable_from_plan():
         assert getattr(plan_mod, name) is getattr(cal_mod, name)
 
 
-def test_refusal_to_dict_lists_every_finding():
+def test_refusal_json_lists_every_finding():
     err = PrescriptionRefusedError((
         Finding("max_concentration", "refuse", "too strong", "PACC 2017 [unverified]", 20.0,
                 25.0, "mg/mL", "morphine"),
         Finding("min_flow", "refuse", "too slow", "SynchroMed II label", 0.048, 0.03,
                 "mL/day")))
-    assert refusal_to_dict(err) == {
+    assert err.to_dict() == {
         "status": "refused", "message": str(err),
         "refusals": [
             {"check": "max_concentration", "severity": "refuse", "drug": "morphine",
              "message": "too strong", "limit": 20.0, "value": 25.0, "unit": "mg/mL",
              "source": "PACC 2017 [unverified]"},
             {"check": "min_flow", "severity": "refuse", "drug": None, "message": "too slow",
-             "limit": 0.048, "value": 0.03, "unit": "mL/day", "source": "SynchroMed II label"}]}
+             "limit": 0.048, "value": 0.03, "unit": "mL/day", "source": "SynchroMed II label"}],
+        "warnings": [], "overrides": []}
+
+
+def test_refusal_json_carries_the_review():
+    refusal = Finding("min_flow", "refuse", "too slow", "label", 0.048, 0.1 * 0.3, "mL/day")
+    warning = Finding("granuloma_risk", "warn", "strong", "PACC", 20.0, 20.0, "mg/mL",
+                      "morphine")
+    lifted = AppliedOverride(Finding("max_daily_dose", "refuse", "high", "PACC", 15.0, 16.0,
+                                     "mg/day", "morphine"), "approved by the pain team")
+    review = Review((refusal,), (warning,), (lifted,))
+    with pytest.raises(PrescriptionRefusedError) as info:
+        review.raise_if_refused()
+    d = info.value.to_dict()
+    assert info.value.review is review and info.value.findings == (refusal,)
+    assert d["refusals"][0]["value"] == 0.03  # tidied: 0.1 x 0.3 = 0.030000000000000002
+    assert d["warnings"] == [warning.to_dict()]
+    assert d["overrides"] == [{**lifted.finding.to_dict(), "severity": "overridden",
+                               "reason": "approved by the pain team"}]
 
 
 # ----------------------------------------------------------------- the calendar section
@@ -194,6 +212,6 @@ def test_calendar_section_is_read(pump_rx_dict):
     rx = prescription_from_dict(pump_rx_dict(calendar={
         "working_days": ["FRI", "monday", "mon"], "move": "next",
         "holidays": [dt.date(2025, 12, 26), "2025-12-25", "2025-12-25"]}))
-    assert working_calendar_of(rx) == WorkingCalendar(
+    assert rx.working_calendar == WorkingCalendar(
         ("mon", "fri"), (dt.date(2025, 12, 25), dt.date(2025, 12, 26)), "next")
-    assert working_calendar_of(prescription_from_dict(pump_rx_dict())) == DEFAULT
+    assert prescription_from_dict(pump_rx_dict()).working_calendar == DEFAULT

@@ -11,6 +11,7 @@ Hand-worked numbers (q the fixed rate, C the concentration, V_ds the dead space)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -124,6 +125,14 @@ def test_an_incomplete_dead_space_makes_the_window_a_lower_bound():
 def test_bad_arguments(args, pattern):
     with pytest.raises(NeuraxisInputError, match=pattern):
         constant_flow_change(*args)
+
+
+def test_exported_from_the_package():
+    import neuraxis.pump as pump
+
+    assert pump.constant_flow_change is constant_flow_change and pump.DeadSpace is DeadSpace
+    assert pump.ConstantFlowChange is type(constant_flow_change(0.5, {"m": 1.0}, {"m": 2.0}, 0.1))
+    assert {"constant_flow_change", "ConstantFlowChange", "DeadSpace"} <= set(pump.__all__)
 
 
 def test_options_name_their_sources():
@@ -258,16 +267,50 @@ def test_concentration_change_with_the_catheter_table_volume():
     assert cf.new_dose_mg_per_day == {"morphine": pytest.approx(5.0)}
 
 
-def test_a_bridge_bolus_on_a_constant_flow_pump_is_ignored_and_said_so():
+def test_a_bridge_bolus_on_a_constant_flow_pump_is_refused_when_read():
     raw = codman(catheter_ml=0.3, mixture=morphine(10), previous={"mixture": morphine(8)},
                  procedure={"bridge_bolus": True})
-    f = findings(raw)["constant_flow_change"]
-    assert "cannot give a bridge bolus (procedure.bridge_bolus is ignored)" in f.message
-    plan = plan_prescription(prescription_from_dict(raw))
-    assert plan.extra_volume_at_fill_ml == 0.0  # no bridge volume taken from the fill
+    with pytest.raises(NeuraxisInputError, match=(
+            r"^Invalid value for 'procedure.bridge_bolus': the Codman 3000 constant-flow pump "
+            r"runs at one fixed rate and cannot give a bridge bolus; remove the key")):
+        prescription_from_dict(raw)
+    # false (or absent) says the same as the pump: accepted
+    ok = prescription_from_dict({**raw, "procedure": {"bridge_bolus": False}})
+    assert ok.procedure.bridge_bolus is False
     with pytest.raises(NeuraxisInputError, match="'constant_flow_change' only warns"):
-        prescription_from_dict({**raw, "overrides": [{"check": "constant_flow_change",
-                                                      "reason": REASON}]})
+        prescription_from_dict({**raw, "procedure": {}, "overrides": [
+            {"check": "constant_flow_change", "reason": REASON}]})
+
+
+def test_a_bridge_bolus_set_in_code_is_ignored_and_said_so():
+    # A Prescription built in code skips the reader: the check and the plan still ignore it.
+    raw = codman(catheter_ml=0.3, mixture=morphine(10), previous={"mixture": morphine(8)})
+    rx = prescription_from_dict(raw)
+    rx = dataclasses.replace(rx, procedure=dataclasses.replace(rx.procedure,
+                                                               bridge_bolus=True))
+    f = {x.check: x for x in check_prescription(rx)}["constant_flow_change"]
+    assert "cannot give a bridge bolus (procedure.bridge_bolus is ignored)" in f.message
+    plan = plan_prescription(rx)
+    assert plan.extra_volume_at_fill_ml == 0.0  # no bridge volume taken from the fill
+    assert plan.bridge_bolus is False
+    change = plan.to_dict()["concentration_change"]
+    assert change["bridge_bolus"] is False and change["bridge"] is None
+    assert change["constant_flow"]["window_days"] == pytest.approx(0.6)
+
+
+def test_plan_json_of_a_constant_flow_change_has_the_window_and_no_bridge():
+    out = plan_prescription(prescription_from_dict(
+        codman(mixture=morphine(10), previous={"mixture": morphine(8)}))).to_dict()
+    change = out["concentration_change"]
+    assert change["bridge_bolus"] is False
+    assert (change["dead_space_verified"], change["dead_space_complete"]) == (False, False)
+    assert "pump tubing not included, volume unknown" in change["dead_space_source"]
+    cf = change["constant_flow"]
+    assert cf["window_days"] == pytest.approx(0.220618, abs=1e-6)  # 0.110309 / 0.5
+    assert cf["window_is_lower_bound"] is True
+    assert (cf["window_dose_mg_per_day"], cf["new_dose_mg_per_day"]) == (
+        {"morphine": 4.0}, {"morphine": 5.0})
+    json.dumps(out)
 
 
 def test_unchanged_concentration_gives_no_window():

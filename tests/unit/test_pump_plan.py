@@ -180,6 +180,29 @@ def test_concentration_change_example_with_bridge():
     # the bridge uses V_ds - 0.15 x V_ds/0.3 = V_ds / 2 more from the reservoir
     assert plan.extra_volume_at_fill_ml == pytest.approx(v_ds / 2, abs=1e-3)
     assert plan.days_to_alarm_nominal == pytest.approx((38 - v_ds / 2) / 0.15, abs=1e-2)
+    # JSON: the bridge is programmed; the SynchroMed tubing volume is a placeholder
+    out = plan.to_dict()["concentration_change"]
+    assert plan.bridge_bolus is True and out["bridge_bolus"] is True
+    assert out["constant_flow"] is None and out["bridge"]["bridge_days"] == pytest.approx(
+        v_ds / 0.3, abs=1e-2)
+    assert (out["dead_space_verified"], out["dead_space_complete"]) == (False, True)
+    assert "pump tubing 0.26 mL" in out["dead_space_source"]
+
+
+def test_priming_bolus_json_keeps_the_source_of_its_volumes(pump_plan_of):
+    # pump implant: SynchroMed tubing 0.26 mL (placeholder, unverified) + the catheter
+    implant = pump_plan_of(procedure={"kind": "pump_implant"}).to_dict()["priming_bolus"]
+    assert implant["volume_verified"] is False
+    assert implant["volume_source"].startswith("pump tubing 0.26 mL")
+    # catheter revision with a measured catheter volume: 20 of 50 cm x 0.11 mL = 0.044 mL
+    revision = pump_plan_of(
+        catheter={"model": "generic_0p53mm", "length_cm": 50, "tip_level": "T10",
+                  "volume_ml": 0.11},
+        procedure={"kind": "catheter_revision", "empty_catheter_length_cm": 20},
+    ).to_dict()["priming_bolus"]
+    assert revision["volume_ml"] == pytest.approx(0.044)
+    assert revision["volume_verified"] is True
+    assert revision["volume_source"] == "catheter 0.044 mL (from catheter.volume_ml, given)"
 
 
 def test_stability_unknown_uses_the_alarm_and_warns(pump_plan_of):

@@ -18,12 +18,12 @@ import typer
 
 from neuraxis._soft_import import MissingDependencyError
 from neuraxis._validate import NeuraxisInputError
-from neuraxis.cli._render import _echo_json, _fail
+from neuraxis.cli._render import EXIT_REFUSED, _echo_json, _fail
+
+__all__ = ["JsonOpt", "echo_ok", "json_errors", "provenance"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout "
                                        "instead of tables (errors too: 'status' says which).")]
-#: Exit code of a prescription refused by a safety check (invalid input gives 2).
-EXIT_REFUSED = 3
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -49,8 +49,9 @@ def json_errors(func: F) -> F:
     ``--json`` an error is also a JSON object on stdout; a refused prescription exits
     with :data:`EXIT_REFUSED`.
 
-    A refusal prints ``{"status": "refused", "message", "refusals": [finding, ...],
-    "provenance"}``, other invalid input ``{"status": "error", "message", "provenance"}``;
+    A refusal prints :meth:`~neuraxis.pump.findings.PrescriptionRefusedError.to_dict`
+    (``{"status": "refused", "message", "refusals", "warnings", "overrides"}``) with
+    ``provenance``, other invalid input ``{"status": "error", "message", "provenance"}``;
     the one ``Error:`` line on stderr stays.
     """
 
@@ -60,22 +61,18 @@ def json_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (NeuraxisInputError, FileNotFoundError, MissingDependencyError) as exc:
             from neuraxis.pump.findings import PrescriptionRefusedError
-            from neuraxis.pump.plan import refusal_to_dict
 
             json_out, path = kwargs.get("json_out", False), kwargs.get("prescription")
             refused = isinstance(exc, PrescriptionRefusedError)
             if json_out:
                 message = (f"File not found: '{exc.filename}'" if isinstance(
                     exc, FileNotFoundError) and exc.filename is not None else str(exc))
-                record = refusal_to_dict(exc) if refused else {"status": "error",
-                                                                "message": message}
+                record = exc.to_dict() if isinstance(exc, PrescriptionRefusedError) else {
+                    "status": "error", "message": message}
                 _echo_json({**record, "provenance": provenance(path)})
             if not refused:
-                raise
-            try:
-                _fail(str(exc))  # the one red 'Error:' line of every command ...
-            except typer.Exit:  # ... with the exit code of a refusal
-                raise typer.Exit(code=EXIT_REFUSED) from None
+                raise  # user_errors prints the 'Error:' line, exit code 2
+            _fail(str(exc), code=EXIT_REFUSED)
 
     return wrapper  # type: ignore[return-value]
 

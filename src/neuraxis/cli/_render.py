@@ -1,7 +1,9 @@
 """Rendering and error helpers shared by every ``neuraxis`` command.
 
 Invalid input (:class:`~neuraxis.NeuraxisInputError`, a missing file, a missing extra)
-ends a command with one red ``Error: <message>`` line on stderr and exit code 2.
+ends a command with one red ``Error: <message>`` line on stderr and exit code 2
+(:data:`EXIT_INPUT_ERROR`); a pump prescription refused by a safety check ends the same
+way with exit code 3 (:data:`EXIT_REFUSED`).
 """
 
 from __future__ import annotations
@@ -23,17 +25,27 @@ from neuraxis._validate import NeuraxisInputError
 
 #: Exit code for invalid user input (as click uses for usage errors).
 EXIT_INPUT_ERROR = 2
+#: Exit code of a prescription refused by a safety check (``neuraxis pump``).
+EXIT_REFUSED = 3
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 # --------------------------------------------------------------------------- errors
 
-def _fail(message: str) -> NoReturn:
-    """Print ``Error: <message>`` as one red line on stderr and exit with code 2."""
+def _fail(message: str, code: int = EXIT_INPUT_ERROR) -> NoReturn:
+    """Print ``Error: <message>`` as one red line on stderr and exit with ``code``.
+
+    Parameters
+    ----------
+    message : str
+        The error; its lines are joined into one.
+    code : int
+        Exit code: :data:`EXIT_INPUT_ERROR` (default) or :data:`EXIT_REFUSED`.
+    """
     line = "Error: " + " ".join(message.splitlines())
     Console(stderr=True, soft_wrap=True, highlight=False).print(Text(line, style="red"))
-    raise typer.Exit(code=EXIT_INPUT_ERROR)
+    raise typer.Exit(code=code)
 
 
 def user_errors(func: F) -> F:

@@ -19,8 +19,14 @@ from rich.table import Table
 from rich.text import Text
 
 from neuraxis._validate import NeuraxisInputError, check_int
-from neuraxis.cli._pump_json import EXIT_REFUSED, JsonOpt, json_errors, provenance
-from neuraxis.cli._render import _echo_json, _progress_bar, _stdout_console, user_errors
+from neuraxis.cli._pump_json import JsonOpt, json_errors, provenance
+from neuraxis.cli._render import (
+    EXIT_REFUSED,
+    _echo_json,
+    _progress_bar,
+    _stdout_console,
+    user_errors,
+)
 from neuraxis.cli.pump_catalogue import pump_catheters, pump_drugs, pump_pumps
 from neuraxis.cli.pump_dose import change_app, pump_convert
 
@@ -115,22 +121,61 @@ def _summary_rows(plan: Any) -> list[tuple[str, str]]:
     if plan.extra_volume_at_fill_ml:
         rows.append(("used at the fill", (f"{plan.extra_volume_at_fill_ml:.3g} mL "
                                           "(priming / bridge bolus, from the reservoir)")))
+    return rows + _change_rows(plan)
+
+
+def _unverified(verified: bool) -> str:
+    return "" if verified else " [unverified]"
+
+
+def _change_rows(plan: Any) -> list[tuple[str, str]]:
+    """Rows of the priming bolus and of a concentration change (on a constant-flow pump:
+    the window at the fixed rate, the doses during and after it, and the options).
+
+    A volume not confirmed in its source is marked ``[unverified]``; a window computed
+    without the pump's internal volume is "at least" that long.
+    """
+    from neuraxis.pump import load_drug
+
+    rows: list[tuple[str, str]] = []
     if plan.priming is not None:
-        rows.append(("priming bolus", (f"{plan.priming.volume_ml:.3g} mL (tubing "
-                                      f"{plan.priming.tubing_ml:.3g} + catheter "
-                                      f"{plan.priming.catheter_ml:.3g} mL)")))
+        p = plan.priming
+        rows.append(("priming bolus", (f"{p.volume_ml:.3g} mL{_unverified(p.volume_verified)} "
+                                      f"(tubing {p.tubing_ml:.3g} + catheter "
+                                      f"{p.catheter_ml:.3g} mL)")))
     change = plan.concentration_change
-    if change is not None:
-        lost = "; ".join(
-            f"{load_drug(d).name.lower()} {load_drug(d).fmt(change.window_mg_per_day[d], 'day')}"
-            f" instead of {load_drug(d).fmt(change.intended_mg_per_day[d], 'day')}"
-            for d in change.changed_drugs())
-        rows.append(("concentration change", (f"old mixture in the {change.dead_space_ml:.3g} mL "
-                                              f"dead space clears in {change.window_days:.3g} "
-                                              f"days at the new rate; without a bridge: {lost}")))
-    if change is not None and change.bridge is not None and rx.procedure.bridge_bolus:
+    if change is None:
+        return rows
+    ds = change.dead_space
+    flag = _unverified(ds is None or ds.verified)
+    bound = "" if ds is None or ds.complete else "at least "
+    cf = change.constant_flow
+    if cf is not None:
+        rows.append(("concentration change", (
+            f"constant-flow pump at a fixed {cf.flow_rate_ml_per_day:g} mL/day: the new "
+            f"mixture reaches the catheter tip when the {cf.dead_space.volume_ml:.3g} mL dead "
+            f"space{flag} has run out, {bound}{cf.window_days:.3g} days after the refill; "
+            "until then the previous dose continues")))
+        for d, during in cf.window_dose_mg_per_day.items():
+            spec = load_drug(d)
+            rows.append((f"  {spec.name.lower()}", (
+                f"{spec.fmt(during, 'day')} during the window (previous dose), then "
+                f"{spec.fmt(cf.new_dose_mg_per_day[d], 'day')}")))
+        rows.append(("bridge bolus", "not possible on a constant-flow pump"))
+        rows += [(f"option {i}", f"{o.text} ({o.cite()})")
+                 for i, o in enumerate(cf.options, 1)]
+        return rows
+    lost = "; ".join(
+        f"{load_drug(d).name.lower()} {load_drug(d).fmt(change.window_mg_per_day[d], 'day')}"
+        f" instead of {load_drug(d).fmt(change.intended_mg_per_day[d], 'day')}"
+        for d in change.changed_drugs())
+    rows.append(("concentration change", (f"old mixture in the {change.dead_space_ml:.3g} mL "
+                                          f"dead space{flag} clears in {bound}"
+                                          f"{change.window_days:.3g} days at the new rate; "
+                                          f"without a bridge: {lost}")))
+    if change.bridge is not None and plan.bridge_bolus:
         b = change.bridge
-        rows.append(("bridge bolus", (f"{b.bridge_volume_ml:.3g} mL at "
+        rows.append(("bridge bolus", (f"{b.bridge_volume_ml:.3g} mL{flag} at "
                                      f"{b.bridge_rate_ml_per_day:.4g} mL/day for "
                                      f"{b.bridge_days:.3g} days, then {b.new_rate_ml_per_day:.4g} "
                                      "mL/day")))
@@ -146,8 +191,8 @@ def _print_plan(plan: Any) -> None:
     table = Table(title=title, show_header=False)
     table.add_column("quantity", style="cyan", no_wrap=True)
     table.add_column("value", overflow="fold")
-    for key, value in _summary_rows(plan):
-        table.add_row(key, value, style="bold" if key == "REFILL DATE" else None)
+    for key, value in _summary_rows(plan):  # Text: '[unverified]' is not markup
+        table.add_row(key, Text(value), style="bold" if key == "REFILL DATE" else None)
     console.print(table)
 
     doses = Table(title="Dose per drug")
@@ -226,7 +271,8 @@ def pump_plan(
 
     The prescription is checked first: a concentration or dose above the consensus
     maximum, a flow below the pump's minimum, a titration step above its limit, a
-    concentration change without a bridge bolus or a refill volume discrepancy is
+    concentration change without a bridge bolus (on a pump that can give one; on a
+    constant-flow pump the window is shown instead) or a refill volume discrepancy is
     refused (one 'Error:' line naming the limit and its source; exit code 3; with
     --json also every refusal as JSON) unless the file overrides that check with a
     reason; warnings are printed with the plan. A refill on a weekend or holiday moves

@@ -4,7 +4,7 @@ Each fill lasts until the earliest of its worst-case low-reservoir alarm, the st
 limit of the mixture and the clinic's maximum interval; the refill is planned on the
 last whole day before that limit (REFERENCE 3.4). A planned date on a weekend or a
 holiday then moves according to the prescription's ``calendar`` section
-(:class:`WorkingCalendar`):
+(``rx.working_calendar``, a :class:`~neuraxis.pump.prescription.WorkingCalendar`):
 
 * ``previous`` (default): to the previous working day. Always safe: an earlier refill
   leaves more drug in the reservoir and a fresher mixture; the next fill's interval and
@@ -29,80 +29,15 @@ from typing import Any
 
 from neuraxis._validate import NeuraxisInputError
 from neuraxis.pump.dosing import daily_volume_periods, extra_volume_at_fill_ml, stability
-from neuraxis.pump.prescription import Prescription
+from neuraxis.pump.prescription import Prescription, WorkingCalendar
 from neuraxis.pump.tables import load_drug, load_pump
 
-__all__ = ["MOVES", "WEEKDAYS", "PrescriptionWithCalendar", "RefillEvent", "WorkingCalendar",
-           "days_to_consume", "place_refill", "refill_calendar", "refill_calendar_ics",
-           "volume_used_ml", "working_calendar_of"]
+__all__ = ["RefillEvent", "days_to_consume", "place_refill", "refill_calendar",
+           "refill_calendar_ics", "volume_used_ml"]
 
-#: Weekday names accepted in ``calendar.working_days`` (Monday first, as ``date.weekday()``).
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-                  "Sunday")
-#: Where a refill planned on a non-working day goes (``calendar.move``).
-MOVES = ("previous", "next", "none")
 _REFILL_VOLUME_STEP_ML = 0.1
 #: Days searched for a working day before giving up (a year of holidays, and more).
 _SEARCH_DAYS = 400
-
-
-@dataclass(frozen=True)
-class WorkingCalendar:
-    """Days on which the clinic can refill a pump.
-
-    Attributes
-    ----------
-    working_days : tuple of str
-        Weekdays (see :data:`WEEKDAYS`), default Monday to Friday.
-    holidays : tuple of datetime.date
-        Dates on which no refill is done, sorted.
-    move : str
-        Where a refill planned on another day goes: ``'previous'`` (default), ``'next'``
-        (only within every limit) or ``'none'`` (see the module docstring).
-    """
-
-    working_days: tuple[str, ...] = WEEKDAYS[:5]
-    holidays: tuple[dt.date, ...] = ()
-    move: str = "previous"
-
-    def not_working_because(self, day: dt.date) -> str | None:
-        """Why ``day`` is not a working day, or None if it is one.
-
-        Examples
-        --------
-        >>> WorkingCalendar().not_working_because(dt.date(2025, 6, 1))
-        '2025-06-01 is a Sunday, not a working day'
-        """
-        if day in self.holidays:
-            return f"{day.isoformat()} is a holiday (calendar.holidays)"
-        if WEEKDAYS[day.weekday()] not in self.working_days:
-            return f"{day.isoformat()} is a {_WEEKDAY_NAMES[day.weekday()]}, not a working day"
-        return None
-
-    def is_working_day(self, day: dt.date) -> bool:
-        """Whether a refill can be done on ``day``."""
-        return self.not_working_because(day) is None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict with ISO dates."""
-        return {"working_days": list(self.working_days),
-                "holidays": [d.isoformat() for d in self.holidays], "move": self.move}
-
-
-@dataclass(frozen=True)
-class PrescriptionWithCalendar(Prescription):
-    """A :class:`~neuraxis.pump.prescription.Prescription` with the ``calendar`` section of
-    its file; what :func:`~neuraxis.pump.io.prescription_from_dict` returns."""
-
-    # Kept here until Prescription has this field itself (then this class goes).
-    working_calendar: WorkingCalendar = WorkingCalendar()
-
-
-def working_calendar_of(rx: Prescription) -> WorkingCalendar:
-    """The working calendar of a prescription (Monday to Friday, move to the previous
-    working day, when it was built without one)."""
-    return getattr(rx, "working_calendar", None) or WorkingCalendar()
 
 
 def _search(day: dt.date, step: int, bound: dt.date, cal: WorkingCalendar) -> dt.date | None:
@@ -329,7 +264,7 @@ def _event(rx: Prescription, number: int, start: dt.date, days: float, why: str,
     """The refill ending the fill of ``start``, placed on a working day."""
     planned = start + dt.timedelta(days=floor_days(days))
     date, note = place_refill(planned, earliest=start + dt.timedelta(days=1), latest=planned,
-                              cal=working_calendar_of(rx), limited_by=why)
+                              cal=rx.working_calendar, limited_by=why)
     return RefillEvent(number, date, start, (date - start).days, why,
                        _next_fill_volume(rx, date, worst),
                        None if date == planned else planned, note)
@@ -340,7 +275,7 @@ def refill_calendar(rx: Prescription) -> tuple[RefillEvent, ...]:
 
     Each fill lasts until the earliest of its worst-case alarm, its stability limit
     and the clinic interval; the refill is planned on the last whole day before it and
-    moved onto a working day by the prescription's :class:`WorkingCalendar`; the next
+    moved onto a working day by ``rx.working_calendar``; the next
     fill starts on the day the refill is done. Each later fill gets the volume of
     :func:`_next_fill_volume` (the first one keeps the prescribed fill volume).
 

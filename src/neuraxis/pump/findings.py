@@ -1,12 +1,16 @@
 """Findings of the prescription checks: the check ids, one :class:`Finding` per result,
-overrides applied to refusals, and the error raised for unresolved refusals.
+overrides applied to refusals, and the error raised for unresolved refusals (with its
+JSON form, :meth:`PrescriptionRefusedError.to_dict`).
 
 A low module: :mod:`neuraxis.pump.io` reads the check ids from here to validate
 ``overrides[].check``, and :mod:`neuraxis.pump.checks` builds the findings.
+:func:`tidy_json` (re-exported by :mod:`neuraxis.pump.plan`) cleans every JSON output
+of the pump commands.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -84,13 +88,47 @@ class AppliedOverride:
 
 
 class PrescriptionRefusedError(NeuraxisInputError):
-    """A prescription with refusals that no override lifts; ``findings`` lists them."""
+    """A prescription with refusals that no override lifts.
 
-    def __init__(self, findings: tuple[Finding, ...]) -> None:
-        self.findings = findings
-        lines = "; ".join(f"[{f.check}] {f.message}" for f in findings)
-        super().__init__(f"Prescription refused ({len(findings)} problem"
-                         f"{'s' if len(findings) > 1 else ''}): {lines}")
+    Parameters
+    ----------
+    findings : tuple of Finding
+        The refusals left (each with ``severity='refuse'``).
+    review : Review | None
+        The whole review they come from (its warnings and applied overrides too), as
+        :meth:`Review.raise_if_refused` passes it; by default one with the refusals only.
+
+    Attributes
+    ----------
+    findings : tuple of Finding
+    review : Review
+    """
+
+    def __init__(self, findings: tuple[Finding, ...], review: Review | None = None) -> None:
+        self.findings = tuple(findings)
+        self.review = review if review is not None else Review(self.findings, (), ())
+        lines = "; ".join(f"[{f.check}] {f.message}" for f in self.findings)
+        super().__init__(f"Prescription refused ({len(self.findings)} problem"
+                         f"{'s' if len(self.findings) > 1 else ''}): {lines}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: ``status`` ``'refused'``, the one-line ``message``, every refusal,
+        and the review's ``warnings`` and applied ``overrides`` (each as its
+        ``to_dict()``: check, severity, drug, message, limit, value, unit, source; an
+        override adds its reason). Floats tidied by :func:`tidy_json`.
+
+        Examples
+        --------
+        >>> err = PrescriptionRefusedError((Finding("max_concentration", "refuse",
+        ...     "too strong", "PACC 2017 [unverified]", 20.0, 25.0, "mg/mL", "morphine"),))
+        >>> d = err.to_dict()
+        >>> d["status"], d["refusals"][0]["check"], d["refusals"][0]["limit"], d["warnings"]
+        ('refused', 'max_concentration', 20.0, [])
+        """
+        return tidy_json({"status": "refused", "message": str(self),
+                          "refusals": [f.to_dict() for f in self.findings],
+                          "warnings": [f.to_dict() for f in self.review.warnings],
+                          "overrides": [o.to_dict() for o in self.review.overrides]})
 
 
 @dataclass(frozen=True)
@@ -110,7 +148,7 @@ class Review:
     def raise_if_refused(self) -> None:
         """Raise :class:`PrescriptionRefusedError` if any refusal is left."""
         if self.refusals:
-            raise PrescriptionRefusedError(self.refusals)
+            raise PrescriptionRefusedError(self.refusals, self)
 
 
 def apply_overrides(findings: tuple[Finding, ...], overrides: tuple[Override, ...]) -> Review:
@@ -139,3 +177,21 @@ def apply_overrides(findings: tuple[Finding, ...], overrides: tuple[Override, ..
                 f"The override for '{o.check}'" + (f" ({o.drug})" if o.drug else "")
                 + " lifts nothing: no such refusal in this prescription; remove it"))
     return Review(tuple(refusals), tuple(warnings), tuple(applied))
+
+
+def tidy_json(obj: Any) -> Any:
+    """Round floats to 10 significant digits (drops 0.15000000000000002 noise); infinity
+    and NaN become None. For every JSON output of the pump commands.
+
+    Examples
+    --------
+    >>> tidy_json({"q_ml_per_day": 0.1 + 0.2, "days": [float("inf"), 2]})
+    {'q_ml_per_day': 0.3, 'days': [None, 2]}
+    """
+    if isinstance(obj, float):
+        return float(f"{obj:.10g}") if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: tidy_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [tidy_json(v) for v in obj]
+    return obj

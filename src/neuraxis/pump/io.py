@@ -5,10 +5,16 @@
 mapping (format in ``docs/pump.md``; examples in ``examples/pump_*.yaml``). This is
 the one place where a raw prescription is validated: below it, every module gets
 typed objects (the ``calendar`` section too: working days, holidays, where a refill
-on another day moves; :class:`~neuraxis.pump.calendar.WorkingCalendar`). Each section
+on another day moves; :class:`~neuraxis.pump.prescription.WorkingCalendar`). Each section
 has its parser; every error names the field, the
 allowed values or range and the unit (field readers in :mod:`neuraxis.pump._fields`,
 messages through :mod:`neuraxis._validate`).
+
+What the file cannot mean is refused here (``procedure.bridge_bolus: true`` on a
+constant-flow pump, which cannot give one); what needs the tables' limits and their
+sources is left to :mod:`neuraxis.pump.checks`, once (a ``previous`` dose other than a
+constant-flow pump's fixed rate x the previous concentration is the
+``constant_flow_previous`` refusal, with the delivered dose as its limit).
 """
 
 from __future__ import annotations
@@ -40,13 +46,14 @@ from neuraxis.pump._schedule import (
     parse_titration,
     volume_per_mass,
 )
-from neuraxis.pump.calendar import MOVES, WEEKDAYS, PrescriptionWithCalendar, WorkingCalendar
 from neuraxis.pump.findings import CHECK_IDS, NON_OVERRIDABLE, WARN_ONLY
 from neuraxis.pump.prescription import (
     MIN_OVERRIDE_REASON_CHARS,
+    MOVES,
     PROCEDURES,
     SPASTICITY_ORIGINS,
     VERTEBRAL_LEVELS,
+    WEEKDAYS,
     Catheter,
     Component,
     MriPlan,
@@ -56,6 +63,7 @@ from neuraxis.pump.prescription import (
     Procedure,
     PumpFill,
     TitrationStep,
+    WorkingCalendar,
     daily_volume_ml,
 )
 from neuraxis.pump.tables import (
@@ -175,13 +183,18 @@ def _parse_previous(raw: Any, mixture: tuple[Component, ...], dose_drug: str,
     return Previous(prev_mix, prev_volume, changed)
 
 
-def _parse_procedure(raw: Any, catheter_length_cm: float, reservoir_ml: float) -> Procedure:
+def _parse_procedure(raw: Any, catheter_length_cm: float, spec: PumpSpec) -> Procedure:
     pc = mapping("procedure", raw or {},
                  ("kind", "bridge_bolus", "empty_catheter_length_cm", "expected_residual_ml",
                   "measured_residual_ml"))
     kind = check_option("procedure.kind", pc.get("kind", "refill"), PROCEDURES)
     bridge = as_bool("procedure.bridge_bolus", pc["bridge_bolus"]) if "bridge_bolus" in pc \
         else None
+    if bridge and spec.kind == "constant_flow":
+        raise fail(f"Invalid value for 'procedure.bridge_bolus': the {spec.name} runs at one "
+                   "fixed rate and cannot give a bridge bolus; remove the key (the plan "
+                   "reports the window of a concentration change as 'constant_flow_change', "
+                   "docs/pump_constant_flow.md)")
     empty_len = None
     if pc.get("empty_catheter_length_cm") is not None:
         if kind != "catheter_revision":
@@ -195,7 +208,8 @@ def _parse_procedure(raw: Any, catheter_length_cm: float, reservoir_ml: float) -
         raise fail("Invalid 'procedure': give both expected_residual_ml (programmer's "
                    "estimate) and measured_residual_ml (volume withdrawn), or neither")
     if residuals[0] is not None:
-        residuals = [float(check_range(f"procedure.{k}", v, 0.0, reservoir_ml, "mL"))
+        residuals = [float(check_range(f"procedure.{k}", v, 0.0, spec.reservoir_volume_ml,
+                                       "mL"))
                      for k, v in zip(("expected_residual_ml", "measured_residual_ml"),
                                      residuals, strict=True)]
     return Procedure(kind, bridge, empty_len, residuals[0], residuals[1])
@@ -251,9 +265,8 @@ def prescription_from_dict(raw: Any) -> Prescription:
     Returns
     -------
     Prescription
-        A :class:`~neuraxis.pump.calendar.PrescriptionWithCalendar`: the prescription
-        and its ``calendar`` section (Monday to Friday, move to the previous working day,
-        when absent).
+        With its ``calendar`` section as ``working_calendar`` (Monday to Friday, move to
+        the previous working day, when absent).
 
     Raises
     ------
@@ -293,8 +306,7 @@ def prescription_from_dict(raw: Any) -> Prescription:
     previous = None
     if raw.get("previous") is not None:
         previous = _parse_previous(raw["previous"], mixture, dose_drug, pump.fill_date)
-    procedure = _parse_procedure(raw.get("procedure"), catheter.length_cm,
-                                 spec.reservoir_volume_ml)
+    procedure = _parse_procedure(raw.get("procedure"), catheter.length_cm, spec)
     mri = None if raw.get("mri") is None else _parse_mri(raw["mri"])
     refill = mapping("refill", raw.get("refill") or {}, ("max_interval_days", "horizon_days"))
     max_interval = refill.get("max_interval_days")
@@ -307,7 +319,7 @@ def prescription_from_dict(raw: Any) -> Prescription:
         else WorkingCalendar()
     desc = raw.get("description", "")
     pid = patient.get("id")
-    return PrescriptionWithCalendar(
+    return Prescription(
         pump=pump, catheter=catheter, mixture=mixture, dose_drug=dose_drug, basal_mode=mode,
         segments=segments, bolus=bolus, titration=titration, previous=previous,
         procedure=procedure, mri=mri, max_interval_days=max_interval, horizon_days=horizon,

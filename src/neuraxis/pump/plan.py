@@ -19,8 +19,8 @@ Formulas (REFERENCE 3.4; q daily volume in mL/day):
   reservoir; the full reservoir when nothing but the volume bounds the interval.
 
 :func:`plan_prescription` runs the checks first and refuses a prescription with an
-unresolved refusal (:class:`~neuraxis.pump.findings.PrescriptionRefusedError`;
-:func:`refusal_to_dict` gives its JSON form).
+unresolved refusal (:class:`~neuraxis.pump.findings.PrescriptionRefusedError`, whose
+``to_dict()`` gives its JSON form).
 """
 
 from __future__ import annotations
@@ -32,13 +32,11 @@ from typing import Any
 
 from neuraxis.pump.calendar import (
     RefillEvent,
-    WorkingCalendar,
     days_to_consume,
     floor_days,
     refill_calendar,
     refill_calendar_ics,
     volume_used_ml,
-    working_calendar_of,
 )
 from neuraxis.pump.changes import PrimingBolus
 from neuraxis.pump.checks import review_prescription
@@ -54,14 +52,14 @@ from neuraxis.pump.dosing import (
     stability,
     valve_interval_min,
 )
-from neuraxis.pump.findings import AppliedOverride, Finding, PrescriptionRefusedError
-from neuraxis.pump.prescription import MINUTES_PER_DAY, Prescription
+from neuraxis.pump.findings import AppliedOverride, Finding, tidy_json
+from neuraxis.pump.prescription import MINUTES_PER_DAY, Prescription, WorkingCalendar
 from neuraxis.pump.tables import load_drug, load_pump
 
-# The calendar names are re-exported: they lived here before neuraxis.pump.calendar.
+# The calendar names are re-exported: they lived here before neuraxis.pump.calendar;
+# tidy_json lives in neuraxis.pump.findings (a refusal's JSON uses it too).
 __all__ = ["PumpPlan", "RefillEvent", "days_to_consume", "plan_prescription",
-           "refill_calendar", "refill_calendar_ics", "refusal_to_dict", "tidy_json",
-           "volume_used_ml"]
+           "refill_calendar", "refill_calendar_ics", "tidy_json", "volume_used_ml"]
 
 
 @dataclass(frozen=True)
@@ -104,8 +102,24 @@ class PumpPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict with unit-suffixed keys and ISO dates (floats to 10 digits);
-        ``status`` is ``'ok'`` (a refusal has no plan: see :func:`refusal_to_dict`)."""
+        ``status`` is ``'ok'`` (a refusal has no plan: see
+        :meth:`~neuraxis.pump.findings.PrescriptionRefusedError.to_dict`).
+
+        ``concentration_change`` is :meth:`~neuraxis.pump.dosing.MixtureChange.to_dict`
+        (the dead space's source and ``verified``/``complete`` flags, and on a
+        constant-flow pump ``constant_flow``) plus ``bridge_bolus``
+        (:attr:`bridge_bolus`: false on a constant-flow pump). ``priming_bolus``
+        carries ``volume_source`` and ``volume_verified``."""
         return tidy_json(self._raw_dict())
+
+    @property
+    def bridge_bolus(self) -> bool:
+        """Whether a bridge bolus is programmed for the concentration change
+        (``procedure.bridge_bolus: true``); never on a constant-flow pump, which cannot
+        give one."""
+        change = self.concentration_change
+        return (change is not None and change.constant_flow is None
+                and self.prescription.procedure.bridge_bolus is True)
 
     def _raw_dict(self) -> dict[str, Any]:
         rx = self.prescription
@@ -145,7 +159,7 @@ class PumpPlan:
             "extra_volume_at_fill_ml": self.extra_volume_at_fill_ml,
             "valve_interval_min": self.valve_interval_min,
             "concentration_change": None if change is None else {
-                **change.to_dict(), "bridge_bolus": rx.procedure.bridge_bolus is True},
+                **change.to_dict(), "bridge_bolus": self.bridge_bolus},
             "priming_bolus": None if self.priming is None else self.priming.to_dict(),
             "calendar": [e.to_dict() for e in self.calendar],
             "working_calendar": self.working_calendar.to_dict(),
@@ -153,24 +167,6 @@ class PumpPlan:
             "overrides": [o.to_dict() for o in self.overrides],
             "notes": list(self.notes),
         }
-
-
-def tidy_json(obj: Any) -> Any:
-    """Round floats to 10 significant digits (drops 0.15000000000000002 noise); infinity
-    and NaN become None. For every JSON output of the pump commands.
-
-    Examples
-    --------
-    >>> tidy_json({"q_ml_per_day": 0.1 + 0.2, "days": [float("inf"), 2]})
-    {'q_ml_per_day': 0.3, 'days': [None, 2]}
-    """
-    if isinstance(obj, float):
-        return float(f"{obj:.10g}") if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: tidy_json(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [tidy_json(v) for v in obj]
-    return obj
 
 
 def _segment_dict(rx: Prescription, seg: Any) -> dict[str, Any]:
@@ -249,7 +245,7 @@ def plan_prescription(rx: Prescription) -> PumpPlan:
         concentration_change=mixture_change(rx),
         priming=priming(rx),
         calendar=calendar,
-        working_calendar=working_calendar_of(rx),
+        working_calendar=rx.working_calendar,
         warnings=review.warnings,
         overrides=review.overrides,
         notes=_notes(rx, tol is not None, calendar))
@@ -287,20 +283,3 @@ def _notes(rx: Prescription, tolerance_known: bool, calendar: tuple[RefillEvent,
         notes.append("Baclofen: never let the pump run dry; abrupt withdrawal can be fatal "
                      "(label; REFERENCE 3.2).")
     return tuple(notes)
-
-
-def refusal_to_dict(error: PrescriptionRefusedError) -> dict[str, Any]:
-    """JSON form of a refused prescription: ``status`` ``'refused'``, the one-line
-    ``message`` and every refusal as :meth:`Finding.to_dict` (check, severity, drug,
-    message, limit, value, unit, source).
-
-    Examples
-    --------
-    >>> err = PrescriptionRefusedError((Finding("max_concentration", "refuse", "too strong",
-    ...     "PACC 2017 [unverified]", 20.0, 25.0, "mg/mL", "morphine"),))
-    >>> d = refusal_to_dict(err)
-    >>> d["status"], d["refusals"][0]["check"], d["refusals"][0]["limit"]
-    ('refused', 'max_concentration', 20.0)
-    """
-    return tidy_json({"status": "refused", "message": str(error),
-                  "refusals": [f.to_dict() for f in error.findings]})

@@ -7,13 +7,18 @@ rates in mL/day, times of day in minutes). They are built and checked by
 without its unit, an unknown drug or pump, a negative or missing dose, a
 concentration stronger than the vials it is made from, or a flex schedule that does
 not cover 24 h, with a message naming the field. The format is documented in
-``docs/pump.md``; examples are in ``examples/pump_*.yaml``."""
+``docs/pump.md``; examples are in ``examples/pump_*.yaml``.
+
+:class:`WorkingCalendar` (the file's ``calendar`` section) lives here, not in
+:mod:`neuraxis.pump.calendar`, because a :class:`Prescription` holds one and the
+calendar module imports this one."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from neuraxis.anatomy.levels import VERTEBRAE
 
@@ -25,6 +30,12 @@ SPASTICITY_ORIGINS = ("spinal", "cerebral")
 MINUTES_PER_DAY = 1440
 #: Shortest reason accepted for an override (characters).
 MIN_OVERRIDE_REASON_CHARS = 10
+#: Weekday names accepted in ``calendar.working_days`` (Monday first, as ``date.weekday()``).
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                  "Sunday")
+#: Where a refill planned on a non-working day goes (``calendar.move``).
+MOVES = ("previous", "next", "none")
 
 
 # --------------------------------------------------------------------------- dataclasses
@@ -135,6 +146,49 @@ class Override:
 
 
 @dataclass(frozen=True)
+class WorkingCalendar:
+    """Days on which the clinic can refill a pump (the ``calendar`` section).
+
+    Attributes
+    ----------
+    working_days : tuple of str
+        Weekdays (see :data:`WEEKDAYS`), default Monday to Friday.
+    holidays : tuple of datetime.date
+        Dates on which no refill is done, sorted.
+    move : str
+        Where a refill planned on another day goes: ``'previous'`` (default), ``'next'``
+        (only within every limit) or ``'none'`` (see :mod:`neuraxis.pump.calendar`).
+    """
+
+    working_days: tuple[str, ...] = WEEKDAYS[:5]
+    holidays: tuple[dt.date, ...] = ()
+    move: str = "previous"
+
+    def not_working_because(self, day: dt.date) -> str | None:
+        """Why ``day`` is not a working day, or None if it is one.
+
+        Examples
+        --------
+        >>> WorkingCalendar().not_working_because(dt.date(2025, 6, 1))
+        '2025-06-01 is a Sunday, not a working day'
+        """
+        if day in self.holidays:
+            return f"{day.isoformat()} is a holiday (calendar.holidays)"
+        if WEEKDAYS[day.weekday()] not in self.working_days:
+            return f"{day.isoformat()} is a {_WEEKDAY_NAMES[day.weekday()]}, not a working day"
+        return None
+
+    def is_working_day(self, day: dt.date) -> bool:
+        """Whether a refill can be done on ``day``."""
+        return self.not_working_because(day) is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict with ISO dates."""
+        return {"working_days": list(self.working_days),
+                "holidays": [d.isoformat() for d in self.holidays], "move": self.move}
+
+
+@dataclass(frozen=True)
 class Prescription:
     """A validated prescription in internal units (mg, mL, mL/day, minutes).
 
@@ -142,6 +196,8 @@ class Prescription:
     ``segments`` is the basal schedule at the fill (one segment for a simple
     schedule); ``titration`` changes its daily volume from given dates, keeping the
     shape of a flex schedule. Doses in the file refer to ``dose_drug``.
+    ``working_calendar`` is the file's ``calendar`` section (Monday to Friday, move to
+    the previous working day, when absent).
     """
 
     pump: PumpFill
@@ -163,6 +219,7 @@ class Prescription:
     spasticity_origin: str | None = None
     overrides: tuple[Override, ...] = ()
     description: str = ""
+    working_calendar: WorkingCalendar = WorkingCalendar()
 
     @property
     def drugs(self) -> tuple[str, ...]:
