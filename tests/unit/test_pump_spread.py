@@ -23,6 +23,7 @@ from neuraxis.pump.spread import (
     drug_half_life_h,
     drug_names,
     load_canal_geometry,
+    oscillation_defaults,
     simulate_spread,
     spread_half_width_cm,
     steady_state_spread,
@@ -41,28 +42,37 @@ UNIFORM = {"tip_level": "T7", "dose_mg_per_day": 1.0, "flow_ml_per_day": 0.0,
 def _entries(table):
     for level in table["levels"].values():
         yield from level.items()
-    for section in ("canal", "transport"):
+    for section in ("canal", "transport", "oscillation", "injection"):
         yield from table[section].items()
-    for drug in table["drugs"].values():
-        yield from drug.items()
+    for nested in ("tracers", "human_data", "drugs"):
+        for item in table[nested].values():
+            yield from item.items()
+
+
+#: Entries whose value is a reading of a source in words (a level, an interspace).
+TEXT_VALUES = {"tip_level", "injection_interspace"}
 
 
 def test_table_is_versioned_and_every_value_has_source_and_flag():
     table = read_table("csf_transport.yaml")
-    assert table["version"] == 1
-    suffixes = ("_mm", "_mm2", "_ml", "_h", "_m2_per_s", "_um_per_s", "_ratio")
+    assert table["version"] == 2
+    suffixes = ("_mm", "_mm2", "_ml", "_h", "_m2_per_s", "_um_per_s", "_ratio", "_hz", "_min",
+                "_s", "_ml_per_day", "_interspaces")
     n = 0
     for key, entry in _entries(table):
         n += 1
-        assert key.endswith(suffixes), key
+        assert key.endswith(suffixes) or key in TEXT_VALUES, key
         assert set(entry) == {"value", "source", "verified"}, key
-        assert isinstance(entry["value"], (int, float)), key
+        kind = str if key in TEXT_VALUES else (int, float)
+        assert isinstance(entry["value"], kind), key
         assert isinstance(entry["source"], str) and len(entry["source"]) > 20, key
         assert isinstance(entry["verified"], bool), key
         if entry["source"].startswith(("Estimate", "Interpolated", "Derived", "Model default",
-                                       "Chosen", "Cumulative", "Taken equal")):
+                                       "Chosen", "Cumulative", "Taken equal", "Fitted",
+                                       "Reading", "Assumed", "Model choice")):
             assert entry["verified"] is False, key
-    assert n == 26 * 3 + 2 + 5 + 8
+    # levels, canal, transport, oscillation, injection, tracers, human data, drugs
+    assert n == 26 * 3 + 2 + 4 + 5 + 3 + 1 + (4 + 6 + 8 + 6) + 8
 
 
 def test_table_levels_and_drugs():
@@ -74,12 +84,29 @@ def test_table_levels_and_drugs():
 
 def test_verified_values_match_their_sources():
     # Typed in from the sources (not read from neuraxis): Nordberg 1984 (175 min),
-    # PRIALT label Table 2 (4.6 h), Sharp 2019 (5.8x), Sass 2017 (97.3 cm3).
+    # PRIALT label Table 2 (4.6 h), Sharp 2019 (5.8x), Sass 2017 (97.3 cm3), Enzmann &
+    # Pelc 1993 (0.65 mL per cycle), J Neurol Sci 1993 (median 31.7 h), and the human
+    # data of the abstracts: Kroin 1993 (43 %, 72 h), Eisenach 2003 (57 +/- 12 min),
+    # Chamberlain 1998 (22.5, 32.5, 37.5 min), Dyke 2020 (1-3 h).
+    from neuraxis.pump.spread.geometry import human_data, tracer_half_life_h
+
     assert drug_half_life_h("morphine") == pytest.approx(175 / 60, abs=0.01)
     assert drug_half_life_h("ziconotide") == 4.6
     assert drug_half_life_h("Clonidine") == pytest.approx(66 / 60, abs=0.01)
     assert transport_defaults()["shear_dispersion_ratio"] == 5.8
     assert read_table("csf_transport.yaml")["canal"]["spinal_csf_volume_ml"]["value"] == 97.3
+    assert oscillation_defaults()["cervical_stroke_volume_ml"] == 0.65
+    assert tracer_half_life_h("indium_dtpa") == 31.7
+    assert {k: human_data("kroin_1993")[k] for k in ("t2_to_t12_ratio", "infusion_h")} == \
+        {"t2_to_t12_ratio": 0.43, "infusion_h": 72}
+    eis = human_data("eisenach_2003")
+    assert (eis["morphine_peak_min"], eis["morphine_peak_sd_min"]) == (57, 12)
+    cham = human_data("chamberlain_1998")
+    assert [cham[f"{r}_appearance_min"] for r in ("thoracic", "cervical", "cisterna")] == \
+        [22.5, 32.5, 37.5]
+    dyke = human_data("dyke_2020")
+    assert (dyke["intracranial_peak_earliest_h"], dyke["intracranial_peak_latest_h"]) == \
+        (1.0, 3.0)
 
 
 def test_canal_geometry_is_plausible():
@@ -98,8 +125,13 @@ def test_transport_defaults_are_consistent():
     d = transport_defaults()
     shear_only = d["molecular_diffusivity_m2_per_s"] * d["shear_dispersion_ratio"]
     assert shear_only == pytest.approx(2.9e-9)
-    assert d["d_eff_m2_per_s"] >= shear_only  # steady streaming adds to shear dispersion
     assert d["drift_um_per_s"] == 0.0
+    osc = oscillation_defaults()
+    # a bolus mixes faster than a slow infusion; the oscillation fades to the sac's end
+    assert 0.0 < osc["infusion_mixing_ratio"] < osc["bolus_mixing_ratio"]
+    assert osc["sac_end_stroke_volume_ml"] < osc["cervical_stroke_volume_ml"]
+    # Enzmann & Pelc 1993: 39.0 mL/min at 0.65 mL per cycle -> 60 cycles/min
+    assert osc["cardiac_frequency_hz"] == pytest.approx(39.0 / 0.65 / 60.0)
 
 # ----------------------------------------------------------------------------- input errors
 
@@ -325,13 +357,20 @@ def test_plot_without_matplotlib_names_the_extra(monkeypatch, tmp_path):
 def test_plot_uses_the_object_api_without_pyplot(tmp_path):
     """The figure is drawn on a matplotlib Figure; pyplot (global state) is never loaded."""
     pytest.importorskip("matplotlib")
-    code = ("import json, sys\nfrom neuraxis.pump.spread import simulate_spread\n"
-            "from neuraxis.viz.pump_spread import plot_spread\n"
+    code = ("import json, sys\n"
+            "from neuraxis.pump.spread import simulate_schedule, simulate_spread\n"
+            "from neuraxis.viz.pump_spread import plot_schedule, plot_spread\n"
             "res = simulate_spread(drug='morphine', tip_level='T10', dose_mg_per_day=1.0,\n"
             "                      flow_ml_per_day=0.1, duration_h=1.0)\n"
             f"out = plot_spread(res, {str(tmp_path / 'p.png')!r})\n"
+            "sch = simulate_schedule(drug='morphine', tip_level='T10', duration_h=1.0,\n"
+            "    target_segments=('T12',), basal_dose_mg_per_day=1.0,\n"
+            "    basal_flow_ml_per_day=0.1, bolus_times_h=[0.2], bolus_doses_mg=[0.05],\n"
+            "    bolus_volumes_ml=[0.005], bolus_durations_min=[5.0])\n"
+            f"out2 = plot_schedule(sch, {str(tmp_path / 's.png')!r})\n"
             "print(json.dumps({'pyplot': 'matplotlib.pyplot' in sys.modules,\n"
-            "                  'png': out.read_bytes()[:4] == b'\\x89PNG'}))\n")
+            "                  'png': out.read_bytes()[:4] == b'\\x89PNG'\n"
+            "                         and out2.read_bytes()[:4] == b'\\x89PNG'}))\n")
     env = dict(os.environ, PYTHONPATH=str(SRC))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, timeout=120, check=True)
@@ -355,3 +394,201 @@ def test_run_and_steady_state_share_one_base_and_serialise_alike():
         pytest.approx(UNIFORM["dose_mg_per_day"], rel=1e-9)
     assert steady.fraction_within(50.0) == pytest.approx(1.0)
     assert 0.0 < steady.fraction_within(1.0) < run.fraction_within(50.0)
+
+
+# ------------------------------------------------ oscillatory dispersion and injections
+
+
+def test_stroke_volume_fades_linearly_to_the_end_of_the_sac():
+    from neuraxis.pump.spread import stroke_volume_ml
+
+    sv = stroke_volume_ml([0.0, 315.0, 630.0, 700.0], end_mm=630.0, cervical_ml=0.65,
+                          sac_end_ml=0.0)
+    assert sv == pytest.approx([0.65, 0.325, 0.0, 0.0])
+
+
+def test_oscillatory_dispersion_grows_rostrally_from_shear_dispersion():
+    from neuraxis.pump.spread import oscillatory_dispersion_m2_per_s
+
+    geo = load_canal_geometry()
+    x = np.array([150.0, 300.0, 500.0, geo.end_mm])  # T1, T8, L3, end of the sac
+    kw = {"end_mm": geo.end_mm, "cervical_ml": 0.65, "sac_end_ml": 0.0, "frequency_hz": 1.0,
+          "base_m2_per_s": 2.9e-9}
+    d = oscillatory_dispersion_m2_per_s(x, geo.area_at(x), mixing_ratio=0.05, **kw)
+    assert np.all(np.diff(d) < 0) and d[-1] == pytest.approx(2.9e-9)
+    # kappa f (SV/A)^2 by hand at x = 300 mm: SV = 0.65 (1 - 300/630) mL over A(300)
+    delta_m = 0.65e-6 * (1 - 300 / geo.end_mm) / (geo.area_at([300.0])[0] * 1e-6)
+    assert d[1] == pytest.approx(2.9e-9 + 0.05 * delta_m ** 2)
+    # ... and proportional to the mixing ratio
+    d2 = oscillatory_dispersion_m2_per_s(x, geo.area_at(x), mixing_ratio=0.1, **kw)
+    assert d2 - 2.9e-9 == pytest.approx(2 * (d - 2.9e-9))
+    none = oscillatory_dispersion_m2_per_s(x, geo.area_at(x), mixing_ratio=0.0, **kw)
+    assert np.allclose(none, 2.9e-9)
+
+
+def test_default_dispersion_is_the_oscillatory_law_and_d_eff_makes_it_uniform():
+    kw = {"tip_level": "T10", "drug": "morphine", "dose_mg_per_day": 1.0,
+          "flow_ml_per_day": 0.1}
+    osc = steady_state_spread(**kw)
+    assert osc.params.dispersion == "oscillatory"
+    assert osc.params.mixing_ratio == oscillation_defaults()["infusion_mixing_ratio"]
+    uni = steady_state_spread(**kw, d_eff_m2_per_s=1e-8)
+    assert (uni.params.dispersion, uni.params.mixing_ratio) == ("uniform", 0.0)
+    # human tracer data: wider than the pig-derived 1e-8; a lumbar tip (small
+    # oscillation) spreads less than a thoracic one
+    assert osc.half_width_rostral_cm > uni.half_width_rostral_cm
+    lumbar = steady_state_spread(**{**kw, "tip_level": "L3"})
+    assert lumbar.half_width_rostral_cm < osc.half_width_rostral_cm
+
+
+def _spread(**kw):
+    from neuraxis.pump.spread import injection_spread
+
+    base = {"volume_ml": 1.0, "duration_s": 600.0, "area_mm2": 150.0, "stroke_volume_ml": 0.15,
+            "inner_diameter_mm": 0.53, "frequency_hz": 1.0,
+            "kinematic_viscosity_m2_per_s": 7e-7, "jet_spreading_ratio": 0.1}
+    return injection_spread(**{**base, **kw})
+
+
+def test_injection_spread_volume_and_laminar_jet():
+    s = _spread()
+    assert s.volume_length_mm == pytest.approx(1000.0 / 150.0)
+    # laminar round jet by hand: u_j = Q/a, K = u_j^2 a, u_c = 3K/(8 pi nu s) = pi f delta
+    a = math.pi * 0.53e-3 ** 2 / 4
+    u_j = 1e-6 / 600 / a
+    u_amb = math.pi * 1.0 * (0.15e-6 / 150e-6)
+    assert s.jet_length_mm == pytest.approx(3 * u_j ** 2 * a / (8 * math.pi * 7e-7 * u_amb) * 1e3)
+    assert s.jet_cap_mm == pytest.approx(math.sqrt(150 / math.pi) / 0.1)
+    assert s.initial_length_mm == pytest.approx(s.volume_length_mm + s.jet_length_mm)
+    assert 0.0 < s.stirring_fraction < 1.0
+    zero = _spread(volume_ml=0.0)
+    assert (zero.initial_length_mm, zero.stirring_fraction) == (0.0, 0.0)
+    assert json.loads(json.dumps(s.to_dict()))["jet_cap_mm"] == pytest.approx(s.jet_cap_mm)
+
+
+def test_more_injection_momentum_carries_the_drug_further():
+    lengths = [_spread(duration_s=d).jet_length_mm for d in (3600.0, 600.0, 60.0, 5.0)]
+    assert all(a < b for a, b in itertools.pairwise(lengths[:3]))
+    assert lengths[-1] == pytest.approx(_spread().jet_cap_mm)  # a syringe fills the canal
+    assert _spread(duration_s=5.0).stirring_fraction == 1.0
+
+# ------------------------------------------------------------------ dosing schedules
+
+
+SCHEDULE = {"tip_level": "T10", "drug": "morphine", "target_segments": ("T10", "T12", "L2"),
+            "basal_dose_mg_per_day": 3.0, "basal_flow_ml_per_day": 0.15, "duration_h": 6.0,
+            "dt_s": 120.0}
+
+
+def _schedule(**kw):
+    from neuraxis.pump.spread import simulate_schedule
+
+    return simulate_schedule(**{**SCHEDULE, **kw})
+
+
+def test_schedule_conserves_mass_with_boluses_and_a_bridge():
+    """Patient boluses at odd times (one overlapping the next), a syringe bolus and a
+    bridge running for hours: infused = in CSF + cleared + outflow, to round-off."""
+    times, doses = [0.33, 1.01, 1.05, 2.5], [0.1, 0.05, 0.2, 0.075]
+    volumes, minutes = [0.01, 0.005, 1.0, 0.25], [10.0, 7.0, 0.2, 180.0]
+    res = _schedule(bolus_times_h=times, bolus_doses_mg=doses, bolus_volumes_ml=volumes,
+                    bolus_durations_min=minutes)
+    assert res.mass_balance_error < 1e-9
+    assert res.infused_mg[-1] == pytest.approx(3.0 * 6 / 24 + sum(doses), rel=1e-12)
+    assert res.bolus_mixing_ratios[2] > res.bolus_mixing_ratios[0]  # the syringe stirs
+    assert res.bolus_spreads[2].stirring_fraction == 1.0
+    summary = json.loads(json.dumps(res.to_dict()))
+    assert set(summary["targets"]) == {"T10", "T12", "L2"}
+    assert len(summary["boluses"]) == 4 and summary["bolus_phase_h"] is None
+
+
+def test_a_bolus_of_zero_volume_equals_the_basal_infusion():
+    res = _schedule(bolus_times_h=[1.0], bolus_doses_mg=[0.0], bolus_volumes_ml=[0.0],
+                    bolus_durations_min=[10.0])
+    assert np.array_equal(res.concentration_ug_per_ml, res.basal_concentration_ug_per_ml)
+    assert np.array_equal(res.target_concentration_ug_per_ml,
+                          res.basal_target_concentration_ug_per_ml)
+
+
+def test_the_basal_part_is_the_constant_infusion_run():
+    res = _schedule(bolus_times_h=[1.0], bolus_doses_mg=[0.2], bolus_volumes_ml=[0.02],
+                    bolus_durations_min=[10.0], output_interval_h=0.5)
+    run = simulate_spread(tip_level="T10", drug="morphine", dose_mg_per_day=3.0,
+                          flow_ml_per_day=0.15, duration_h=6.0, dt_s=120.0,
+                          output_interval_h=0.5)
+    assert np.allclose(res.basal_concentration_ug_per_ml, run.concentration_ug_per_ml,
+                       rtol=1e-12, atol=0.0)
+    # before the bolus the two curves coincide; after it the schedule is higher
+    t = res.times_h
+    assert np.array_equal(res.target_concentration_ug_per_ml[t <= 1.0],
+                          res.basal_target_concentration_ug_per_ml[t <= 1.0])
+    after = t > 1.2
+    assert np.all(res.target_concentration_ug_per_ml[after]
+                  > res.basal_target_concentration_ug_per_ml[after])
+
+
+def test_a_faster_injection_spreads_the_same_bolus_further():
+    kw = {"basal_dose_mg_per_day": 0.0, "basal_flow_ml_per_day": 0.0, "tip_level": "L3",
+          "duration_h": 1.0, "dt_s": 30.0, "bolus_times_h": [0.0], "bolus_doses_mg": [1.0],
+          "bolus_volumes_ml": [1.0]}
+    slow = _schedule(**kw, bolus_durations_min=[30.0])
+    fast = _schedule(**kw, bolus_durations_min=[0.2])
+    assert fast.bolus_spreads[0].initial_length_mm > 5 * slow.bolus_spreads[0].initial_length_mm
+    assert fast.fraction_within(2.0) < slow.fraction_within(2.0)
+    above_mm = fast.tip_mm - 60.0
+    assert fast.concentration_at_mm(above_mm)[-1] > 10 * slow.concentration_at_mm(above_mm)[-1]
+    assert fast.mass_balance_error < 1e-9 and slow.mass_balance_error < 1e-9
+
+
+def test_a_bolus_phase_can_end():
+    kw = {"basal_dose_mg_per_day": 0.0, "basal_flow_ml_per_day": 0.0, "tip_level": "L3",
+          "duration_h": 2.0, "dt_s": 60.0, "bolus_times_h": [0.0], "bolus_doses_mg": [1.0],
+          "bolus_volumes_ml": [1.0], "bolus_durations_min": [0.2]}
+    whole = _schedule(**kw)
+    ended = _schedule(**kw, bolus_phase_h=0.25)
+    assert ended.fraction_within(5.0) > whole.fraction_within(5.0)  # slower mixing after
+    assert ended.mass_balance_error < 1e-9 and ended.bolus_phase_h == 0.25
+
+
+def test_cord_segments_lie_where_the_sourced_rules_put_them():
+    from neuraxis.pump.spread import SEGMENTS, segment_position_mm
+
+    geo = load_canal_geometry()
+    t8 = LEVELS.index("T8")
+    assert segment_position_mm("t10") == pytest.approx(geo.center_mm[t8])  # T(n-2) body
+    pos = [segment_position_mm(s) for s in SEGMENTS]
+    assert all(a < b for a, b in itertools.pairwise(pos))
+    t11, l1 = LEVELS.index("T11"), LEVELS.index("L1")
+    lumbar = pos[SEGMENTS.index("L1"):SEGMENTS.index("L5") + 1]
+    assert geo.top_mm[t11] + geo.length_mm[t11] / 3 < min(lumbar)
+    assert max(lumbar) < geo.top_mm[l1] + geo.length_mm[l1] / 3 < pos[SEGMENTS.index("S1")]
+    assert pos[-1] < geo.top_mm[LEVELS.index("L2")]
+
+
+@pytest.mark.parametrize(("change", "match"), [
+    ({"bolus_doses_mg": [0.1], "bolus_volumes_ml": [0.0]},
+     r"'bolus_volumes_ml' \(element 0\).*0 mL cannot deliver 0.1 mg"),
+    ({"bolus_doses_mg": [0.1, 0.2], "bolus_volumes_ml": [0.01, 0.02, 0.03]},
+     r"arrays must have one length"),
+    ({"bolus_times_h": [6.0]}, r"'bolus_times_h'.*\[0, 6\) h"),
+    ({"bolus_durations_min": [0.0]}, r"'bolus_durations_min'"),
+    ({"bolus_doses_mg": [-0.1]}, r"'bolus_doses_mg'"),
+    ({"target_segments": ("T2",)}, r"Invalid value for 'target_segments'.*did you mean"),
+    ({"basal_dose_mg_per_day": -1.0}, r"'basal_dose_mg_per_day'"),
+    ({"injector_inner_diameter_mm": 0.0}, r"'injector_inner_diameter_mm'"),
+])
+def test_bad_schedules_are_refused_with_a_clear_message(change, match):
+    kw = {"bolus_times_h": [1.0], "bolus_doses_mg": [0.1], "bolus_volumes_ml": [0.01],
+          "bolus_durations_min": [10.0], "duration_h": 6.0, **change}
+    with pytest.raises(NeuraxisInputError, match=match):
+        _schedule(**kw)
+
+
+def test_plot_schedule_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    from neuraxis.viz.pump_spread import plot_schedule
+
+    res = _schedule(bolus_times_h=[1.0, 4.0], bolus_doses_mg=[0.2, 0.1],
+                    bolus_volumes_ml=[0.02, 0.01], bolus_durations_min=[10.0, 10.0])
+    out = plot_schedule(res, tmp_path / "sub" / "schedule.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000

@@ -1,16 +1,17 @@
-"""Validation of the intrathecal spread model against analytic and published results.
+"""Validation of the intrathecal spread model: the pump rows of the validation table.
 
-1. Analytic steady state (REFERENCE 3.7): C = C0 exp(-|x - x_tip| / lambda),
-   lambda = sqrt(D_eff/k), C0 = mdot / (2 A sqrt(D_eff k)), for a uniform section without
-   drift; tolerance 1 % at a 1 mm grid (0.5 % measured) with at least 4 cells per decay
-   length, 4 % with 2 cells (the D_eff = 5e-10 row: 3.1 % at the source cell).
-2. REFERENCE 3.7's table of half-widths to 10 % of peak (explicit solution, 1 mm grid,
-   t1/2 1.5 h) at 1, 8 and 24 h for D_eff 5e-10 ... 1e-7 m^2/s.
-3. Bernards 2006 (Anesthesiology 105:169-178; pigs; bupivacaine and baclofen infused at
-   20 or 1,000 uL/h for 8 h): "In all groups, drug concentration in CSF and spinal cord
-   decreased rapidly as a function of distance from the site of administration, with most
-   drug found within a few centimeters", and distribution was "severely limited in all
-   groups, although significantly more so in the 20-microl/h infusion group".
+The rows are computed once (``neuraxis.validation.pump``) and asserted here through
+``neuraxis.validation.row``; a row either passes at the tolerance its source supports
+or is a known disagreement whose reason the row states (an expected failure here).
+
+1. Analytic steady state (REFERENCE 3.7), uniform section, no drift: 1 % at a 1 mm grid
+   with >= 4 cells per decay length, 4 % with 2 cells (the D_eff = 5e-10 row).
+2. Human data (``human_data`` in ``csf_transport.yaml``): Kroin et al. 1993 (lumbar
+   infusion, T2/T12 = 0.43) and Eisenach et al. 2003 (lumbar bolus, cephalad peak at
+   57 min) are the calibration of the two mixing ratios; Chamberlain 1998 (appearance
+   times) and Dyke et al. 2020 (intracranial peak) are held out.
+3. Bernards 2006 (pigs), held out: "most drug found within a few centimeters".
+4. REFERENCE 3.7's table of half-widths to 10 % of peak (uniform D_eff, t1/2 1.5 h).
 """
 
 from __future__ import annotations
@@ -20,40 +21,84 @@ import math
 import numpy as np
 import pytest
 
-from neuraxis.pump.spread import (
-    analytic_half_width_cm,
-    analytic_steady_state,
-    drug_names,
-    simulate_spread,
-    steady_state_spread,
-)
+from neuraxis.pump.spread import simulate_spread
+from neuraxis.validation import row, validation_rows
 
-T_HALF_H = 1.5     # REFERENCE 3.7 table
-AREA_MM2 = 100.0   # any uniform section: the half-widths do not depend on it
+PASSING = [
+    "spread_analytic_steady_5e-10", "spread_analytic_steady_3e-09",
+    "spread_analytic_steady_1e-08", "spread_analytic_steady_1e-07",
+    "spread_kroin_1993_t2_t12", "spread_eisenach_2003_peak",
+    "spread_chamberlain_1998_thoracic",
+]
+KNOWN_DISAGREEMENTS = [
+    "spread_chamberlain_1998_cervical", "spread_chamberlain_1998_cisterna",
+    "spread_dyke_2020_intracranial_peak",
+    "spread_bernards_2006_bupivacaine", "spread_bernards_2006_baclofen",
+]
+CALIBRATION = {"spread_kroin_1993_t2_t12", "spread_eisenach_2003_peak"}
 
 
-@pytest.mark.parametrize(("d_eff", "tol"), [(5e-10, 0.04), (3e-9, 0.01), (1e-8, 0.01),
-                                            (1e-7, 0.01)])
-def test_steady_state_matches_the_analytic_exponential(d_eff, tol):
-    res = steady_state_spread(tip_level="T7", dose_mg_per_day=1.0, flow_ml_per_day=0.0,
-                              half_life_h=T_HALF_H, d_eff_m2_per_s=d_eff, area_mm2=AREA_MM2,
-                              grid_mm=1.0)
-    exact = analytic_steady_state(res.x_mm, tip_mm=res.tip_mm, dose_mg_per_day=1.0,
-                                  area_mm2=AREA_MM2, d_eff_m2_per_s=d_eff,
-                                  half_life_h=T_HALF_H)
-    lam = res.params.decay_length_mm
-    dist = np.abs(res.x_mm - res.tip_mm)
-    away = (dist > 0.5) & (dist <= 5 * lam)  # every cell but the source cell, to C0/150
-    rel = np.abs(res.concentration_ug_per_ml[away] / exact[away] - 1)
-    assert rel.max() < tol, rel.max()
-    # The source cell (a kink inside it) and the half-width are as accurate.
-    assert res.peak_ug_per_ml == pytest.approx(exact.max(), rel=tol)
-    width = analytic_half_width_cm(d_eff_m2_per_s=d_eff, half_life_h=T_HALF_H)
-    assert res.half_width_rostral_cm == pytest.approx(width, rel=tol)
-    assert res.half_width_caudal_cm == pytest.approx(width, rel=tol)
+@pytest.fixture(scope="module")
+def rows():
+    return validation_rows(["pump"])
+
+
+def test_every_row_is_listed_here(rows):
+    assert [r.check_id for r in rows] == PASSING[:4] + PASSING[4:6] + [
+        PASSING[6], *KNOWN_DISAGREEMENTS]
+
+
+@pytest.mark.parametrize("check_id", PASSING)
+def test_row_passes_at_its_sources_tolerance(rows, check_id):
+    r = row(rows, check_id)
+    assert r.passed and r.status == "pass", (r.model, r.reference, r.tolerance)
+
+
+@pytest.mark.parametrize("check_id", KNOWN_DISAGREEMENTS)
+def test_known_disagreement_states_its_reason(rows, check_id):
+    r = row(rows, check_id)
+    assert r.expected_failure and r.role == "validation"
+    assert r.status == "disagrees (known)", (r.check_id, r.model)
+
+
+@pytest.mark.xfail(strict=True, reason="known disagreements (each row states why; "
+                   "docs/pump_spread.md): after a lumbar bolus the model's rostral transport "
+                   "is too slow and it has no intracranial compartment; the human-fitted "
+                   "dispersion is wider than Bernards' pigs. Strict: a pass must update the "
+                   "row's expected_failure")
+@pytest.mark.parametrize("check_id", KNOWN_DISAGREEMENTS)
+def test_held_out_data_agree(rows, check_id):
+    assert row(rows, check_id).passed
+
+
+def test_no_parameter_is_validated_on_its_own_data(rows):
+    """The two fitted data sets are the calibration rows; every human and animal row
+    that was not fitted is 'validation', and no validation row uses a fitted source."""
+    roles = {r.check_id: r.role for r in rows}
+    assert {k for k, v in roles.items() if v == "calibration"} == CALIBRATION
+    fitted = {row(rows, k).source.split(",")[0] for k in CALIBRATION}
+    for r in rows:
+        if r.role == "validation":
+            assert r.source.split(",")[0] not in fitted, r.check_id
+
+
+def test_table_mixing_ratios_are_the_fits_to_their_data():
+    """Reproducibility: refitting gives the table's values (within 1 %)."""
+    from neuraxis.pump.spread import oscillation_defaults
+    from neuraxis.pump.spread.calibration import (
+        fit_bolus_mixing_ratio,
+        fit_infusion_mixing_ratio,
+    )
+
+    table = oscillation_defaults()
+    assert fit_infusion_mixing_ratio() == pytest.approx(table["infusion_mixing_ratio"],
+                                                        rel=0.01)
+    assert fit_bolus_mixing_ratio() == pytest.approx(table["bolus_mixing_ratio"], rel=0.01)
 
 
 # REFERENCE 3.7: D_eff (m^2/s) -> half-width (cm) at 1 h, 8 h, 24 h; sqrt(2 D t) at 8 h (cm).
+T_HALF_H = 1.5
+AREA_MM2 = 100.0
 REFERENCE_TABLE = {
     5e-10: (0.2, 0.4, 0.4, 0.5),
     3e-9: (0.5, 1.0, 1.1, 1.3),
@@ -86,41 +131,9 @@ def test_half_widths_match_the_reference_table(d_eff):
     assert res.mass_balance_error < 1e-6
 
 
-# "A few centimetres": 'a few' is a small number; we read it as at most 5 cm either side
-# of the tip. "Most drug": more than half of the drug present in the spinal CSF.
-# "Decreased rapidly": below 10 % of the peak within those 5 cm.
-FEW_CM = 5.0
-BERNARDS_FLOWS_UL_PER_H = (20.0, 1000.0)
-
-
-@pytest.mark.parametrize("drug", ["bupivacaine", "baclofen"])
-def test_bernards_2006_most_drug_within_a_few_centimetres(drug):
-    widths = {}
-    for rate in BERNARDS_FLOWS_UL_PER_H:
-        res = simulate_spread(tip_level="L1", drug=drug, dose_mg_per_day=1.0,
-                              flow_ml_per_day=rate * 24 / 1000, duration_h=8.0)
-        assert res.fraction_within(FEW_CM) > 0.5, (rate, res.fraction_within(FEW_CM))
-        widths[rate] = (res.half_width_rostral_cm[-1], res.half_width_caudal_cm[-1])
-    slow, fast = widths[20.0], widths[1000.0]
-    # Narrowest at 20 uL/h; there the concentration falls below 10 % within 5 cm.
-    assert max(slow) < FEW_CM
-    assert slow[0] < fast[0]
-
-
-@pytest.mark.parametrize("drug", drug_names())
-def test_typical_pump_infusions_stay_within_a_few_centimetres(drug):
-    """Chronic pump therapy (0.05-1 mL/day, lumbar or low thoracic tip), at steady state."""
-    for flow, tip in ((0.1, "T10"), (1.0, "L1")):
-        res = steady_state_spread(tip_level=tip, drug=drug, dose_mg_per_day=1.0,
-                                  flow_ml_per_day=flow)
-        near = np.abs(res.x_mm - res.tip_mm) <= 10 * FEW_CM
-        mass = res.concentration_ug_per_ml * res.cell_volume_ml
-        assert mass[near].sum() / mass.sum() > 0.5
-        assert max(res.half_width_rostral_cm, res.half_width_caudal_cm) < FEW_CM
-
-
 def test_bernards_reading_can_fail():
-    """The criterion discriminates: a tenfold larger dispersion breaks 'decreased rapidly'."""
+    """The Bernards criterion discriminates: a uniform 1e-7 m^2/s breaks 'decreased
+    rapidly' (so its rows are a real check, and today a real disagreement)."""
     res = simulate_spread(tip_level="L1", drug="baclofen", dose_mg_per_day=1.0,
                           flow_ml_per_day=0.48, duration_h=8.0, d_eff_m2_per_s=1e-7)
-    assert max(res.half_width_rostral_cm[-1], res.half_width_caudal_cm[-1]) > FEW_CM
+    assert max(res.half_width_rostral_cm[-1], res.half_width_caudal_cm[-1]) > 5.0

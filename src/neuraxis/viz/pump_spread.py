@@ -1,7 +1,9 @@
-"""Figure of an intrathecal spread run: profiles along the canal and a level x time map.
+"""Figures of the intrathecal spread model: a run (:func:`plot_spread`, profiles along the
+canal and a level x time map) and a dosing schedule (:func:`plot_schedule`, the CSF
+concentration over target segments with boluses against the basal infusion alone).
 
-matplotlib is optional (extra ``plot``) and imported inside :func:`plot_spread`, which
-draws with the object API (:class:`matplotlib.figure.Figure`, no pyplot state).
+matplotlib is optional (extra ``plot``) and imported inside the functions, which draw
+with the object API (:class:`matplotlib.figure.Figure`, no pyplot state).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 from neuraxis._soft_import import soft_import
 
 if TYPE_CHECKING:
-    from neuraxis.pump.spread import SpreadResult
+    from neuraxis.pump.spread import ScheduleSpread, SpreadResult
 
 _N_PROFILES = 5
 
@@ -119,9 +121,127 @@ def plot_spread(result: SpreadResult, path: str | Path, *, window_cm: float | No
     cb = fig.colorbar(mesh, ax=axm, pad=0.1, fraction=0.05)
     cb.set_label("µg/mL (log scale)")
     p = r.params
-    fig.text(0.01, 0.01, f"D_eff {p.d_eff_m2_per_s:.2g} m²/s, drift {p.drift_um_per_s:g} µm/s "
+    how = ("uniform" if p.dispersion == "uniform"
+           else f"oscillatory, mixing ratio {p.mixing_ratio:g}")
+    fig.text(0.01, 0.01, f"D_eff at the tip {p.d_eff_m2_per_s:.2g} m²/s ({how}), "
+             f"drift {p.drift_um_per_s:g} µm/s "
              f"(+ rostral), CSF t½ {p.half_life_h:g} h, grid {p.grid_mm:g} mm, "
              f"step {p.dt_s:.3g} s", fontsize=7.5, color="dimgrey")
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.savefig(out)
+    return out
+
+
+def plot_schedule(result: ScheduleSpread, path: str | Path, *, window_cm: float | None = None,
+                  dpi: int = 120) -> Path:
+    """Write a PNG of a :func:`~neuraxis.pump.spread.simulate_schedule` result.
+
+    Panel (a): CSF concentration over the dorsal horn of each target segment against
+    time, the schedule (solid) and the basal infusion alone (dashed), with each bolus
+    marked (its start, dose and volume). Panel (b): the concentration along the canal
+    when the schedule's concentration over a target peaks, schedule and basal alone,
+    with the catheter tip and the targets marked.
+
+    Parameters
+    ----------
+    result : ScheduleSpread
+    path : str or Path
+        Output PNG file (parent folders are created).
+    window_cm : float, optional
+        Half-width of panel (b)'s window around the tip (cm); default: wide enough for
+        the targets and 8 cm either side of the tip, clipped to the canal.
+    dpi : int
+        Resolution (dots per inch).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    mpl = soft_import("matplotlib", "plot", "Plotting the drug spread")
+    from matplotlib.figure import Figure
+
+    r = result
+    fig = Figure(figsize=(12, 5.8), dpi=dpi)
+    ax, axp = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1.0]})
+    colours = mpl.colormaps["tab10"]
+    sched = np.asarray(r.target_concentration_ug_per_ml)
+    basal = np.asarray(r.basal_target_concentration_ug_per_ml)
+    for j, seg in enumerate(r.target_segments):
+        col = colours(j % 10)
+        ax.plot(r.times_h, sched[:, j], color=col, lw=1.7, label=f"{seg}, with boluses")
+        ax.plot(r.times_h, basal[:, j], color=col, lw=1.2, ls="--", label=f"{seg}, basal only")
+    top = max(float(sched.max()) if sched.size else 0.0, 1e-12)
+    for t0, dose, vol, minutes in zip(r.bolus_times_h, r.bolus_doses_mg, r.bolus_volumes_ml,
+                                      r.bolus_durations_min, strict=True):
+        if dose <= 0.0:
+            continue
+        ax.axvspan(t0, t0 + minutes / 60.0, color="crimson", alpha=0.25, lw=0)
+        ax.axvline(t0, color="crimson", lw=0.8, alpha=0.7)
+        ax.annotate(f"{dose:.3g} mg\n{vol:.3g} mL", (t0, 0.985),
+                    xycoords=("data", "axes fraction"), xytext=(3, 0),
+                    textcoords="offset points", color="crimson", fontsize=7, va="top",
+                    ha="left")
+    ax.set_xlim(0.0, float(r.times_h[-1]))
+    ax.set_ylim(0.0, 1.25 * top)
+    ax.set_xlabel("time since the schedule starts (h)")
+    ax.set_ylabel("CSF concentration over the dorsal horn (µg/mL)")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13),
+              ncol=min(2 * len(r.target_segments), 4), frameon=False)
+    what = r.drug or "drug"
+    ax.set_title(f"(a) {what}: basal {r.dose_mg_per_day:g} mg/day at "
+                 f"{r.flow_ml_per_day:g} mL/day, tip {r.tip_level}; "
+                 f"{int(np.sum(r.bolus_doses_mg > 0))} bolus(es) (red)", fontsize=10,
+                 loc="left", pad=22)
+
+    x_cm = r.x_mm / 10.0
+    tip_cm = r.tip_mm / 10.0
+    bounds_cm = r.level_boundaries_mm / 10.0
+    i_peak = int(np.argmax(sched.max(axis=1))) if sched.size else len(r.times_h) - 1
+    if window_cm is None:
+        reach = [abs(m / 10.0 - tip_cm) for m in r.target_mm]
+        window_cm = max([8.0, *(d + 3.0 for d in reach)])
+    lo, hi = max(tip_cm - window_cm, 0.0), min(tip_cm + window_cm, float(bounds_cm[-1]))
+    axp.plot(x_cm, r.concentration_ug_per_ml[i_peak], color="k", lw=1.7,
+             label="with boluses")
+    axp.plot(x_cm, r.basal_concentration_ug_per_ml[i_peak], color="k", lw=1.2, ls="--",
+             label="basal only")
+    axp.axvline(tip_cm, color="crimson", lw=1.2)
+    ymax = 1.2 * max(float(r.concentration_ug_per_ml[i_peak].max()), 1e-12)
+    axp.annotate("catheter tip", (tip_cm, 0.02 * ymax), xytext=(3, 0),
+                 textcoords="offset points", color="crimson", fontsize=8)
+    for j, (seg, m) in enumerate(zip(r.target_segments, r.target_mm, strict=True)):
+        axp.axvline(m / 10.0, color=colours(j % 10), lw=1.0, ls=":")
+        axp.annotate(f"segment {seg}", (m / 10.0, ymax * (0.95 - 0.07 * (j % 4))),
+                     xytext=(3, 0), textcoords="offset points", color=colours(j % 10),
+                     fontsize=8)
+    for b in bounds_cm:
+        if lo <= b <= hi:
+            axp.axvline(b, color="0.88", lw=0.6, zorder=0)
+    centers = 0.5 * (bounds_cm[:-1] + bounds_cm[1:])
+    sec = axp.secondary_xaxis("top")
+    shown = [(c, n) for c, n in zip(centers, r.level_names, strict=True) if lo <= c <= hi]
+    sec.set_xticks([c for c, _ in shown], [n for _, n in shown], fontsize=7)
+    sec.set_xlabel("vertebral level", fontsize=8)
+    axp.set_xlim(lo, hi)
+    axp.set_ylim(0.0, ymax)
+    axp.set_xlabel("distance from the foramen magnum (cm, caudal →)")
+    axp.set_ylabel("CSF concentration (µg/mL)")
+    axp.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2,
+               frameon=False)
+    axp.set_title(f"(b) along the canal at {r.times_h[i_peak]:.3g} h (highest target peak)",
+                  fontsize=10, loc="left", pad=22)
+    p = r.params
+    phase = "until cleared" if r.bolus_phase_h is None else f"for {r.bolus_phase_h:g} h"
+    fig.text(0.01, 0.01, f"dispersion {p.dispersion} (infusion mixing ratio "
+             f"{p.mixing_ratio:g}; boluses "
+             + ", ".join(f"{k:.3g}" for k in r.bolus_mixing_ratios[:4])
+             + f" {phase}), CSF t½ {p.half_life_h:g} h, grid {p.grid_mm:g} mm, "
+             f"step {p.dt_s:.3g} s. CSF over the segment, no cord compartment.",
+             fontsize=7.5, color="dimgrey")
 
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
-"""The spinal canal of the spread model: CSF cross-section by vertebral level, and the
-transport values and CSF half-lives of ``neuraxis/data/csf_transport.yaml``."""
+"""The spinal canal of the spread model: CSF cross-section by vertebral level, cord
+segment positions, and the transport, oscillation and injection values, CSF half-lives
+and human data of ``neuraxis/data/csf_transport.yaml``."""
 
 from __future__ import annotations
 
@@ -91,14 +92,98 @@ def load_canal_geometry() -> CanalGeometry:
     return CanalGeometry(LEVELS, top, length, area)
 
 
+def _section(name: str) -> dict[str, float]:
+    return {k: float(v["value"]) for k, v in _table()[name].items()}
+
+
 def transport_defaults() -> dict[str, float]:
     """Transport values of the data table, ``{key_with_unit: value}``.
 
     Keys: ``molecular_diffusivity_m2_per_s``, ``shear_dispersion_ratio``,
-    ``d_eff_m2_per_s`` (default effective dispersion), ``steady_streaming_velocity_um_per_s``,
-    ``drift_um_per_s`` (default net drift, positive rostral).
+    ``steady_streaming_velocity_um_per_s``, ``drift_um_per_s`` (default net drift,
+    positive rostral).
     """
-    return {k: float(v["value"]) for k, v in _table()["transport"].items()}
+    return _section("transport")
+
+
+def oscillation_defaults() -> dict[str, float]:
+    """The oscillatory-dispersion values: stroke volumes (mL), cardiac frequency (Hz),
+    the infusion and bolus mixing ratios and the bolus phase (h)."""
+    return _section("oscillation")
+
+
+def injection_defaults() -> dict[str, float]:
+    """The injection values: catheter inner diameter (mm), CSF kinematic viscosity
+    (m^2/s), jet spreading ratio."""
+    return _section("injection")
+
+
+def shear_dispersion_m2_per_s() -> float:
+    """Dispersion without the oscillation's mixing: D_m x shear ratio (m^2/s)."""
+    d = transport_defaults()
+    return d["molecular_diffusivity_m2_per_s"] * d["shear_dispersion_ratio"]
+
+
+def tracer_half_life_h(tracer: str) -> float:
+    """CSF half-life of a tracer of the table's ``tracers`` section (h)."""
+    tracers = _table()["tracers"]
+    check_option("tracer", tracer, tuple(tracers))
+    return float(tracers[tracer]["half_life_h"]["value"])
+
+
+def human_data(study: str) -> dict[str, float | str]:
+    """Values of one human study of the table's ``human_data`` section, ``{key: value}``."""
+    studies = _table()["human_data"]
+    check_option("study", study, tuple(studies))
+    return {k: v["value"] for k, v in studies[study].items()}
+
+
+def interspace_mm(interspace: str) -> float:
+    """Position of an interspace such as ``'L3-L4'``: the boundary between the two
+    levels (mm from the foramen magnum)."""
+    geo = load_canal_geometry()
+    upper, _, lower = str(interspace).partition("-")
+    check_option("interspace", upper, LEVELS[:-1])
+    i = LEVELS.index(upper)
+    if lower != LEVELS[i + 1]:
+        raise RuntimeError(f"{_TABLE}: {interspace!r} is not two adjacent levels")
+    return float(geo.top_mm[i + 1])
+
+
+#: Cord segments with a sourced position (``fibers.yaml`` vertebral_segments rules).
+SEGMENTS = tuple(f"T{i}" for i in range(3, 13)) + tuple(f"L{i}" for i in range(1, 6)) \
+    + tuple(f"S{i}" for i in range(1, 6))
+
+
+def segment_position_mm(segment: str) -> float:
+    """Position of a cord segment's dorsal-root entry zone along the canal (mm).
+
+    Thoracic Tn (n = 3-12) lies at the middle of the vertebral body T(n-2) (J Korean
+    Neurosurg Soc 2012;52:384); the five lumbar segments share the length from the upper
+    third of T11 to the upper third of L1, and the five sacral segments the length from
+    there to the L1/L2 boundary (Canbay et al. 2014, Clin Anat 27:227; the conus ends
+    between the L1 and L2 root axillae) - the rules of ``data/fibers.yaml``
+    (``vertebral_segments``), applied to this canal's level lengths.
+
+    Parameters
+    ----------
+    segment : str
+        One of :data:`SEGMENTS` (``'T3'`` ... ``'S5'``).
+    """
+    seg = segment.strip().upper() if isinstance(segment, str) else segment
+    seg = check_option("target_segments", seg, SEGMENTS)
+    geo = load_canal_geometry()
+    top = dict(zip(LEVELS, geo.top_mm, strict=True))
+    length = dict(zip(LEVELS, geo.length_mm, strict=True))
+    n = int(seg[1:])
+    if seg[0] == "T":
+        vert = f"T{n - 2}"
+        return float(top[vert] + 0.5 * length[vert])
+    lumbar_start = top["T11"] + length["T11"] / 3.0
+    sacral_start = top["L1"] + length["L1"] / 3.0
+    if seg[0] == "L":
+        return float(lumbar_start + (n - 0.5) * (sacral_start - lumbar_start) / 5.0)
+    return float(sacral_start + (n - 0.5) * (top["L2"] - sacral_start) / 5.0)
 
 
 def drug_names() -> tuple[str, ...]:

@@ -2,7 +2,8 @@
 
 :class:`SpreadProfile` holds what a run and a steady-state solve share (inputs, cells,
 levels, concentrations, notes); :class:`SpreadResult` adds the time course and the
-mass ledger, :class:`SteadySpread` the steady rates. Each has one ``to_dict()``.
+mass ledger, :class:`SteadySpread` the steady rates, :class:`ScheduleSpread` a basal
+infusion with boluses next to the basal infusion alone. Each has one ``to_dict()``.
 Concentrations are in ug/mL for every drug (1 ug/mL = 1 mg/L; ziconotide levels are
 of order 0.01-0.1 ug/mL, morphine of order 1-100 ug/mL).
 """
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from neuraxis._validate import check_range
+from neuraxis.pump.spread.dispersion import InjectionSpread
 from neuraxis.pump.spread.model import SpreadParams
 
 #: Half-widths are measured to this fraction of the peak (10 %).
@@ -133,6 +135,15 @@ class SpreadProfile:
         near = np.abs(self.x_mm - self.tip_mm) <= 10.0 * dist
         return float(mass[near].sum()) / total if total > 0 else 0.0
 
+    def concentration_at_mm(self, position_mm: float) -> np.ndarray:
+        """Concentration (ug/mL) at a position along the canal, linear between cells:
+        one value per output time of a run, one value for a steady state."""
+        pos = check_range("position_mm", position_mm, 0.0, float(self.level_boundaries_mm[-1]),
+                          "mm")
+        c = np.atleast_2d(self.concentration_ug_per_ml)
+        out = np.array([np.interp(pos, self.x_mm, row) for row in c])
+        return out if np.ndim(self.concentration_ug_per_ml) > 1 else out[0]
+
     def _inputs_dict(self) -> dict[str, Any]:
         return {"drug": self.drug, "tip_level": self.tip_level, "tip_mm": self.tip_mm,
                 "dose_mg_per_day": self.dose_mg_per_day,
@@ -236,5 +247,105 @@ class SteadySpread(SpreadProfile):
             "half_width_caudal_cm": self.half_width_caudal_cm,
             "in_csf_mg": self.in_csf_mg, "cleared_mg_per_day": self.cleared_mg_per_day,
             "outflow_mg_per_day": self.outflow_mg_per_day,
+            **self._levels_dict(),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleSpread(SpreadProfile):
+    """A basal infusion with bolus events, next to the basal infusion alone
+    (:func:`~neuraxis.pump.spread.simulate_schedule`).
+
+    ``dose_mg_per_day`` and ``flow_ml_per_day`` are the basal infusion's;
+    ``concentration_ug_per_ml`` is the whole schedule's.
+
+    Attributes
+    ----------
+    (and those of :class:`SpreadProfile`)
+    times_h : numpy.ndarray, shape (n_t,)
+        Output times (h), from 0.
+    basal_concentration_ug_per_ml : numpy.ndarray, shape (n_t, n_x)
+        The basal infusion alone.
+    target_segments : tuple of str
+        Cord segments reported.
+    target_mm : numpy.ndarray, shape (n_targets,)
+        Their dorsal-root entry zones along the canal (mm from the foramen magnum).
+    target_concentration_ug_per_ml, basal_target_concentration_ug_per_ml : numpy.ndarray
+        CSF concentration over the dorsal horn of each target segment (n_t, n_targets):
+        the schedule and the basal infusion alone. The model has no cord compartment:
+        this is the CSF that bathes the segment.
+    bolus_times_h, bolus_doses_mg, bolus_volumes_ml, bolus_durations_min : numpy.ndarray
+        The bolus events.
+    bolus_spreads : tuple of InjectionSpread
+        Each bolus's initial spread (volume, jet, stirring fraction).
+    bolus_mixing_ratios : numpy.ndarray
+        Mixing ratio of each bolus during its phase.
+    bolus_phase_h : float or None
+        How long after its injection a bolus keeps its mixing ratio (h); None: as long
+        as its drug is in the CSF.
+    infused_mg, in_csf_mg, cleared_mg, outflow_mg : numpy.ndarray, shape (n_t,)
+        Mass ledger of the schedule: ``infused = in_csf + cleared + outflow``.
+    """
+
+    times_h: np.ndarray
+    basal_concentration_ug_per_ml: np.ndarray
+    target_segments: tuple[str, ...]
+    target_mm: np.ndarray
+    target_concentration_ug_per_ml: np.ndarray
+    basal_target_concentration_ug_per_ml: np.ndarray
+    bolus_times_h: np.ndarray
+    bolus_doses_mg: np.ndarray
+    bolus_volumes_ml: np.ndarray
+    bolus_durations_min: np.ndarray
+    bolus_spreads: tuple[InjectionSpread, ...]
+    bolus_mixing_ratios: np.ndarray
+    bolus_phase_h: float | None
+    infused_mg: np.ndarray
+    in_csf_mg: np.ndarray
+    cleared_mg: np.ndarray
+    outflow_mg: np.ndarray
+
+    @property
+    def mass_balance_error(self) -> float:
+        """Largest |infused - (in CSF + cleared + outflow)| / total infused."""
+        resid = self.infused_mg - (self.in_csf_mg + self.cleared_mg + self.outflow_mg)
+        total = float(self.infused_mg[-1])
+        return float(np.max(np.abs(resid)) / total) if total > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: inputs, boluses, and per target segment the peak and time-mean
+        concentration of the schedule and of the basal infusion alone."""
+        dur = float(self.times_h[-1])
+
+        def mean(c: np.ndarray) -> float:
+            return float(np.trapezoid(c, self.times_h) / dur) if dur > 0 else float(c[-1])
+
+        targets = {}
+        for j, seg in enumerate(self.target_segments):
+            sched = self.target_concentration_ug_per_ml[:, j]
+            basal = self.basal_target_concentration_ug_per_ml[:, j]
+            targets[seg] = {
+                "position_mm": float(self.target_mm[j]),
+                "peak_ug_per_ml": float(sched.max()),
+                "peak_time_h": float(self.times_h[int(np.argmax(sched))]),
+                "mean_ug_per_ml": mean(sched),
+                "basal_peak_ug_per_ml": float(basal.max()),
+                "basal_mean_ug_per_ml": mean(basal),
+            }
+        boluses = [{"time_h": float(t), "dose_mg": float(d), "volume_ml": float(v),
+                    "duration_min": float(m), "mixing_ratio": float(k), **s.to_dict()}
+                   for t, d, v, m, k, s in zip(self.bolus_times_h, self.bolus_doses_mg,
+                                               self.bolus_volumes_ml, self.bolus_durations_min,
+                                               self.bolus_mixing_ratios, self.bolus_spreads,
+                                               strict=True)]
+        return {
+            **self._inputs_dict(),
+            "basal_dose_mg_per_day": self.dose_mg_per_day,
+            "basal_flow_ml_per_day": self.flow_ml_per_day,
+            "duration_h": dur, "bolus_phase_h": self.bolus_phase_h,
+            "boluses": boluses, "targets": targets,
+            "infused_mg": float(self.infused_mg[-1]), "in_csf_mg": float(self.in_csf_mg[-1]),
+            "cleared_mg": float(self.cleared_mg[-1]), "outflow_mg": float(self.outflow_mg[-1]),
+            "mass_balance_error": self.mass_balance_error,
             **self._levels_dict(),
         }

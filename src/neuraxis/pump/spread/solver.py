@@ -59,8 +59,8 @@ def steady_state_spread(*, tip_level: str, dose_mg_per_day: float, flow_ml_per_d
                         drug: str | None = None, half_life_h: float | None = None,
                         d_eff_m2_per_s: float | None = None,
                         drift_um_per_s: float | None = None, grid_mm: float = 1.0,
-                        tip_offset_mm: float = 0.0,
-                        area_mm2: float | None = None) -> SteadySpread:
+                        tip_offset_mm: float = 0.0, area_mm2: float | None = None,
+                        mixing_ratio: float | None = None) -> SteadySpread:
     """Solve the steady state of the spread model directly (one sparse solve).
 
     Parameters are those of :func:`simulate_spread` (no duration or time step).
@@ -75,7 +75,7 @@ def steady_state_spread(*, tip_level: str, dose_mg_per_day: float, flow_ml_per_d
                     dose_mg_per_day=dose_mg_per_day, flow_ml_per_day=flow_ml_per_day,
                     drug=drug, half_life_h=half_life_h, d_eff_m2_per_s=d_eff_m2_per_s,
                     drift_um_per_s=drift_um_per_s, grid_mm=grid_mm, area_mm2=area_mm2,
-                    dt_s=None)
+                    dt_s=None, mixing_ratio=mixing_ratio)
     c = spsolve(prob.K.tocsc(), prob.source_mg_per_s)
     mass = float(prob.volume_mm3 @ c)
     conc = c * UG_PER_ML_PER_MG_PER_MM3
@@ -100,6 +100,7 @@ def simulate_spread(*, tip_level: str, dose_mg_per_day: float, flow_ml_per_day: 
                     drift_um_per_s: float | None = None, grid_mm: float = 1.0,
                     dt_s: float = 60.0, output_interval_h: float | None = None,
                     tip_offset_mm: float = 0.0, area_mm2: float | None = None,
+                    mixing_ratio: float | None = None,
                     progress: Callable[[int, int], None] | None = None,
                     verbose: bool | str | int | None = None) -> SpreadResult:
     """Drug concentration along the spinal canal during a constant intrathecal infusion.
@@ -126,7 +127,9 @@ def simulate_spread(*, tip_level: str, dose_mg_per_day: float, flow_ml_per_day: 
     duration_h : float
         Simulated time (h), default 24.
     d_eff_m2_per_s : float, optional
-        Effective dispersion (m^2/s); default from the table (1e-8, unverified).
+        Uniform effective dispersion (m^2/s). Default: the oscillatory law
+        ``D(x) = D_shear + kappa f (SV(x)/A(x))^2`` with the table's infusion mixing
+        ratio, fitted to human tracer data (``docs/pump_spread.md``).
     drift_um_per_s : float, optional
         Net drift at the tip level (um/s), positive rostral; default from the table (0).
     grid_mm : float
@@ -139,6 +142,9 @@ def simulate_spread(*, tip_level: str, dose_mg_per_day: float, flow_ml_per_day: 
         Tip position relative to the centre of ``tip_level`` (mm, positive caudal).
     area_mm2 : float, optional
         Uniform CSF cross-section (mm^2) instead of the per-level table (for validation).
+    mixing_ratio : float, optional
+        kappa of the oscillatory law instead of the table's (ignored with
+        ``d_eff_m2_per_s``).
     progress : callable, optional
         Called as ``progress(steps_done, steps_total)`` about 100 times during the run.
     verbose : bool | str | int | None
@@ -169,7 +175,7 @@ def simulate_spread(*, tip_level: str, dose_mg_per_day: float, flow_ml_per_day: 
                         dose_mg_per_day=dose_mg_per_day, flow_ml_per_day=flow_ml_per_day,
                         drug=drug, half_life_h=half_life_h, d_eff_m2_per_s=d_eff_m2_per_s,
                         drift_um_per_s=drift_um_per_s, grid_mm=grid_mm, area_mm2=area_mm2,
-                        dt_s=dt)
+                        dt_s=dt, mixing_ratio=mixing_ratio)
         K, vol, src = prob.K, prob.volume_mm3, prob.source_mg_per_s
         k, q_out = prob.params.clearance_per_s, prob.outflow_mm3_per_s
         mdot = float(src.sum())
