@@ -540,6 +540,32 @@ def test_a_faster_injection_spreads_the_same_bolus_further():
     assert fast.mass_balance_error < 1e-9 and slow.mass_balance_error < 1e-9
 
 
+def test_a_bridge_bolus_keeps_the_dose_while_the_dead_space_clears():
+    """A bridge delivers the dead space's old mixture at the old rate (REFERENCE 3.4:
+    10 -> 20 mg/mL, 3 mg/day, 0.25 mL dead space: 0.3 mL/day for 0.83 days); the new
+    basal starts when it ends. Without a bridge the old mixture runs at the new rate
+    (0.15 mL/day for 1.67 days, half the dose)."""
+    common = {"tip_level": "T10", "drug": "morphine", "target_segments": ("T12",),
+              "basal_dose_mg_per_day": 3.0, "basal_flow_ml_per_day": 0.15,
+              "duration_h": 48.0, "dt_s": 300.0, "bolus_times_h": [0.0],
+              "bolus_volumes_ml": [0.25], "bolus_doses_mg": [0.25 * 10.0]}
+    bridge = _schedule(**common, bolus_durations_min=[0.25 / 0.3 * 1440],
+                       basal_start_h=0.25 / 0.3 * 24)
+    plain = _schedule(**common, bolus_durations_min=[0.25 / 0.15 * 1440],
+                      basal_start_h=0.25 / 0.15 * 24)
+    for res in (bridge, plain):
+        assert res.mass_balance_error < 1e-9
+        assert res.infused_mg[-1] == pytest.approx(2.5 + 3.0 * (48 - res.basal_start_h) / 24)
+    t = bridge.times_h
+    mid = (t > 6) & (t < 20)  # both windows running: the bridge gives twice the dose
+    ratio = (bridge.target_concentration_ug_per_ml[mid, 0]
+             / plain.target_concentration_ug_per_ml[mid, 0])
+    assert np.all(ratio > 1.8)
+    steady = bridge.basal_target_concentration_ug_per_ml[-1, 0]
+    assert bridge.target_concentration_ug_per_ml[mid, 0].max() < 1.1 * steady
+    assert bridge.to_dict()["basal_start_h"] == pytest.approx(20.0)
+
+
 def test_a_bolus_phase_can_end():
     kw = {"basal_dose_mg_per_day": 0.0, "basal_flow_ml_per_day": 0.0, "tip_level": "L3",
           "duration_h": 2.0, "dt_s": 60.0, "bolus_times_h": [0.0], "bolus_doses_mg": [1.0],

@@ -141,9 +141,10 @@ def plot_schedule(result: ScheduleSpread, path: str | Path, *, window_cm: float 
 
     Panel (a): CSF concentration over the dorsal horn of each target segment against
     time, the schedule (solid) and the basal infusion alone (dashed), with each bolus
-    marked (its start, dose and volume). Panel (b): the concentration along the canal
-    when the schedule's concentration over a target peaks, schedule and basal alone,
-    with the catheter tip and the targets marked.
+    marked (its start, dose and volume) and a late basal start (a bridge bolus).
+    Panel (b): the concentration along the canal when the schedule's concentration over
+    a target peaks, schedule and basal alone, with the catheter tip and the targets
+    marked.
 
     Parameters
     ----------
@@ -185,6 +186,10 @@ def plot_schedule(result: ScheduleSpread, path: str | Path, *, window_cm: float 
                     xycoords=("data", "axes fraction"), xytext=(3, 0),
                     textcoords="offset points", color="crimson", fontsize=7, va="top",
                     ha="left")
+    if r.basal_start_h > 0.0:
+        ax.axvline(r.basal_start_h, color="dimgrey", lw=0.9, ls="-.")
+        ax.annotate("basal starts", (r.basal_start_h, 0.02), xycoords=("data", "axes fraction"),
+                    xytext=(3, 0), textcoords="offset points", color="dimgrey", fontsize=7)
     ax.set_xlim(0.0, float(r.times_h[-1]))
     ax.set_ylim(0.0, 1.25 * top)
     ax.set_xlabel("time since the schedule starts (h)")

@@ -300,6 +300,7 @@ class ScheduleSpread(SpreadProfile):
     bolus_spreads: tuple[InjectionSpread, ...]
     bolus_mixing_ratios: np.ndarray
     bolus_phase_h: float | None
+    basal_start_h: float
     infused_mg: np.ndarray
     in_csf_mg: np.ndarray
     cleared_mg: np.ndarray
@@ -341,7 +342,7 @@ class ScheduleSpread(SpreadProfile):
         return {
             **self._inputs_dict(),
             "basal_dose_mg_per_day": self.dose_mg_per_day,
-            "basal_flow_ml_per_day": self.flow_ml_per_day,
+            "basal_flow_ml_per_day": self.flow_ml_per_day, "basal_start_h": self.basal_start_h,
             "duration_h": dur, "bolus_phase_h": self.bolus_phase_h,
             "boluses": boluses, "targets": targets,
             "infused_mg": float(self.infused_mg[-1]), "in_csf_mg": float(self.in_csf_mg[-1]),

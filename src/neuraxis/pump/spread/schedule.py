@@ -115,6 +115,7 @@ def simulate_schedule(*, tip_level: str, target_segments: Sequence[str],
                       bolus_doses_mg: Sequence[float] = (),
                       bolus_volumes_ml: Sequence[float] = (),
                       bolus_durations_min: Sequence[float] = (),
+                      basal_start_h: float = 0.0,
                       drug: str | None = None, half_life_h: float | None = None,
                       duration_h: float = 24.0,
                       injector_inner_diameter_mm: float | None = None,
@@ -144,7 +145,11 @@ def simulate_schedule(*, tip_level: str, target_segments: Sequence[str],
         starts, < ``duration_h``), dose (mg), injected volume (mL; the dose's volume of
         the pump's solution; 0 mL only with 0 mg) and injection time (min, > 0). A
         bridge bolus is one event: volume = dead space, dose = dead space x old
-        concentration, duration = bridge days x 1440.
+        concentration, duration = bridge days x 1440, with ``basal_start_h`` at its end
+        (the bridge replaces the basal while it runs).
+    basal_start_h : float
+        Time the basal infusion starts (h, default 0); the basal-only comparison starts
+        then too.
     drug, half_life_h : str, float
         The drug (its CSF half-life from the table) or a half-life (h).
     duration_h : float
@@ -191,6 +196,7 @@ def simulate_schedule(*, tip_level: str, target_segments: Sequence[str],
         ev = _events(bolus_times_h, bolus_doses_mg, bolus_volumes_ml, bolus_durations_min, dur)
         basal = check_range("basal_dose_mg_per_day", basal_dose_mg_per_day, 0.0, None,
                             "mg/day")
+        basal_start_s = 3600.0 * check_range("basal_start_h", basal_start_h, 0.0, dur, "h")
         osc, inj = oscillation_defaults(), injection_defaults()
         prob = assemble(tip_level=tip_level, tip_offset_mm=tip_offset_mm,
                         dose_mg_per_day=basal, flow_ml_per_day=basal_flow_ml_per_day,
@@ -240,6 +246,7 @@ def simulate_schedule(*, tip_level: str, target_segments: Sequence[str],
         active: dict[int, np.ndarray] = {}  # bolus index -> its part during its phase
         steps_done: dict[int, int] = {}    # bolus index -> steps since its part started
         basal_src = prob.source_mg_per_s
+        first_basal_step = math.floor(basal_start_s / dt + 1e-9) + 1
         ends = ev[0] * 3600.0 + ev[3] * 60.0 + phase_s if ev.size else np.zeros(0)
         infused = cleared = outflow = 0.0
         snaps_total, snaps_basal, times, ledger = [], [], [], []
@@ -263,9 +270,10 @@ def simulate_schedule(*, tip_level: str, target_segments: Sequence[str],
         for step in range(1, n_steps + 1):
             t0, t1 = (step - 1) * dt, step * dt
             src = np.zeros((n, 2))
-            src[:, 0] = basal_src
-            infused += float(basal_src.sum()) * dt
-            parts, pairs = slow.step(parts, src, start=step <= 2)
+            on = _overlap_s(t0, t1, basal_start_s, math.inf) / dt
+            src[:, 0] = on * basal_src
+            infused += float(basal_src.sum()) * dt * on
+            parts, pairs = slow.step(parts, src, start=step - first_basal_step < 2)
             account(pairs)
             for i in range(ev.shape[1]):
                 start_s, inj_s = ev[0, i] * 3600.0, ev[3, i] * 60.0
@@ -319,6 +327,7 @@ def simulate_schedule(*, tip_level: str, target_segments: Sequence[str],
             bolus_volumes_ml=_ro(ev[2]), bolus_durations_min=_ro(ev[3]),
             bolus_spreads=tuple(spreads), bolus_mixing_ratios=_ro(kappas),
             bolus_phase_h=None if bolus_phase_h is None else phase_s / 3600.0,
+            basal_start_h=basal_start_s / 3600.0,
             infused_mg=_ro(led[:, 0]), in_csf_mg=_ro(led[:, 1]), cleared_mg=_ro(led[:, 2]),
             outflow_mg=_ro(led[:, 3]))
         logger.info("schedule: %s at %s, %d bolus(es) over %g h; mass balance %.1e",
