@@ -122,7 +122,7 @@ def test_fhir_bundle_read_back_with_fhir_resources(engine, tmp_path: Path) -> No
     from fhir.resources.R4B.bundle import Bundle
 
     source = _load_small(engine, tmp_path)
-    path = export.export_fhir(engine, tmp_path / "fhir" / "bundle.json")
+    path = fhir.export_fhir(engine, tmp_path / "fhir" / "bundle.json")
     bundle = Bundle.model_validate_json(path.read_text())
     assert bundle.type == "collection"
     res = [e.resource for e in bundle.entry]
@@ -181,28 +181,28 @@ def test_fhir_bundle_read_back_with_fhir_resources(engine, tmp_path: Path) -> No
     dev = full[proc.focalDevice[0].manipulated.reference]
     assert dev.deviceName[0].name == base["SYN00001"]["device"]
     # the same database gives the same resources (ids are stable)
-    again = json.loads(export.export_fhir(engine, tmp_path / "b2.json", site="SYN").read_text())
+    again = json.loads(fhir.export_fhir(engine, tmp_path / "b2.json", site="SYN").read_text())
     assert [e["fullUrl"] for e in again["entry"]] == [e["fullUrl"] for e in raw["entry"]]
 
 
 def test_fhir_refusals(engine, tmp_path: Path) -> None:
     with pytest.raises(NeuraxisInputError, match="the registry has no sites yet"):
-        export.export_fhir(engine, tmp_path / "b.json", site="S01")
+        fhir.export_fhir(engine, tmp_path / "b.json", site="S01")
     records.add_patient(engine, site="S01", local_id="P001", birth_year=1966, consent=True,
                         user="t")
     with pytest.raises(NeuraxisInputError,
                        match=r"Invalid value for 'site'. Allowed values are 'S01', but "
                              r"got 'SO1'"):
-        export.export_fhir(engine, tmp_path / "b.json", site="SO1")
+        fhir.export_fhir(engine, tmp_path / "b.json", site="SO1")
     with pytest.raises(NeuraxisInputError, match="Allowed values are 'S01'"):
         export.export_csv(engine, tmp_path / "csv", site="XYZ")
     assert not (tmp_path / "b.json").exists()
-    path = export.export_fhir(engine, tmp_path / "b.json", site="S01")
+    path = fhir.export_fhir(engine, tmp_path / "b.json", site="S01")
     (patient,) = [e["resource"] for e in json.loads(path.read_text())["entry"]]
     assert "meta" not in patient and patient["birthDate"] == "1966"  # not synthetic
     with pytest.raises(NeuraxisInputError, match="the file exists"):
-        export.export_fhir(engine, path)
-    assert export.export_fhir(engine, path, overwrite=True) == path
+        fhir.export_fhir(engine, path)
+    assert fhir.export_fhir(engine, path, overwrite=True) == path
 
 
 def test_an_invalid_bundle_is_refused() -> None:

@@ -237,3 +237,162 @@ def report(
             "report": str(files["report"]), "patients": rep.provenance["n_patients"],
             "visits": rep.provenance["n_visits"], "tables (CSV)": len(files) - 1,
             **({"note": rep.notes[0]} if rep.notes else {})})
+
+
+@registry_app.command("export")
+@user_errors
+def export(
+    out: Annotated[Path, typer.Option("--out", help="csv: a folder; fhir: a .json file.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv (one file per table) or fhir "
+                                                      "(an R4 collection Bundle).")] = "csv",
+    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier export.")
+                         ] = False,
+    db: DbOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Export the registry: CSV tables with provenance, or a FHIR R4 bundle (validated)."""
+    from neuraxis._validate import check_option
+
+    check_option("format", fmt, ("csv", "fhir"))
+    engine = _engine(db)
+    if fmt == "csv":
+        from neuraxis.registry.export import export_csv
+
+        files = [str(p) for p in export_csv(engine, out, overwrite=overwrite, site=site)]
+    else:
+        from neuraxis.registry.fhir import export_fhir
+
+        files = [str(export_fhir(engine, out, site=site, overwrite=overwrite))]
+    if as_json:
+        _echo_json({"files": files})
+    else:
+        _print_key_values("Exported", {"format": fmt, "files": len(files), "first": files[0]})
+
+
+@registry_app.command("add-screening")
+@user_errors
+def add_screening(
+    site: SiteOpt, local_id: LocalOpt,
+    date: Annotated[str, typer.Option("--date", help="Screening date, YYYY-MM-DD.")],
+    therapy: Annotated[str, typer.Option("--therapy", help="scs or itdd.")],
+    indication: Annotated[list[str], typer.Option("--indication", help="Indication (repeat).")],
+    psych: Annotated[str, typer.Option("--psych", help="Psychological screening outcome.")],
+    contraindication: Annotated[list[str] | None, typer.Option(
+        "--contraindication", help="Contraindication (repeat).")] = None,
+    db: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Record a selection screening and read it with the NACC-based checklist (a decision
+    aid, not a selection)."""
+    from neuraxis.registry import clinical, nacc
+
+    kw = {"indications": tuple(indication), "contraindications": tuple(contraindication or ()),
+          "psych_outcome": psych}
+    sid = clinical.add_screening(_engine(db), site=site, local_id=local_id, date=date,
+                                 therapy=therapy, user=_user(user), **kw)
+    _render({"screening_id": sid, **nacc.evaluate_screening(therapy, **kw).to_dict()},
+            "Screening added", as_json)
+
+
+@registry_app.command("add-trial")
+@user_errors
+def add_trial(
+    site: SiteOpt, local_id: LocalOpt,
+    therapy: Annotated[str, typer.Option("--therapy", help="scs or itdd.")],
+    start: Annotated[str, typer.Option("--start", help="Trial start, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Trial end, YYYY-MM-DD.")],
+    relief_pct: Annotated[float | None, typer.Option(
+        "--relief-pct", help="Pain relief at the end of the trial (%).")] = None,
+    overlap_pct: Annotated[float | None, typer.Option(
+        "--overlap-pct", help="Paresthesia overlap of the pain (%).")] = None,
+    analgesics: Annotated[str | None, typer.Option(
+        "--analgesics", help="stopped, decreased, unchanged or increased.")] = None,
+    satisfaction: Annotated[int | None, typer.Option(
+        "--satisfaction", help="Patient satisfaction, 1-5.")] = None,
+    rule: Annotated[str, typer.Option("--rule", help="Success rule, e.g. relief>=50%.")
+                    ] = "relief>=50%",
+    db: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Record a therapy trial; its success is judged by the stated rule."""
+    from neuraxis.registry import clinical, nacc
+
+    tid = clinical.add_trial(_engine(db), site=site, local_id=local_id, therapy=therapy,
+                             start_date=start, end_date=end, percent_relief=relief_pct,
+                             paresthesia_overlap_pct=overlap_pct, analgesic_change=analgesics,
+                             satisfaction=satisfaction, success_rule=rule, user=_user(user))
+    verdict = nacc.trial_success(relief_pct, rule=rule, paresthesia_overlap_pct=overlap_pct,
+                                 analgesic_change=analgesics, satisfaction=satisfaction,
+                                 therapy=therapy)
+    _render({"trial_id": tid, **verdict.to_dict()}, "Trial added", as_json)
+
+
+@registry_app.command("add-complication")
+@user_errors
+def add_complication(
+    site: SiteOpt, local_id: LocalOpt,
+    onset: Annotated[str, typer.Option("--onset", help="Onset date, YYYY-MM-DD.")],
+    category: Annotated[str, typer.Option("--category", help="2019 RAPM category.")],
+    relation: Annotated[str, typer.Option("--relation", help="not_related, possible, "
+                                                             "probable or causal.")],
+    serious: Annotated[bool, typer.Option("--serious/--not-serious", help="Serious?")
+                       ] = False,
+    subtype: Annotated[str | None, typer.Option("--subtype", help="Category subtype.")] = None,
+    description: Annotated[str, typer.Option("--description", help="Short text (no names).")
+                           ] = "",
+    resolved: Annotated[str | None, typer.Option("--resolved", help="Resolution date.")
+                        ] = None,
+    implant_id: Annotated[int | None, typer.Option("--implant-id", help="Implant concerned.")
+                          ] = None,
+    db: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Record a complication (2019 RAPM taxonomy)."""
+    from neuraxis.registry import clinical
+
+    cid = clinical.add_complication(
+        _engine(db), site=site, local_id=local_id, onset_date=onset, category=category,
+        serious=serious, relation=relation, description=description, resolved_date=resolved,
+        implant_id=implant_id, subtype=subtype, user=_user(user))
+    _render({"complication_id": cid, "category": category}, "Complication added", as_json)
+
+
+@registry_app.command("add-revision")
+@user_errors
+def add_revision(
+    date: Annotated[str, typer.Option("--date", help="Date, YYYY-MM-DD.")],
+    kind: Annotated[str, typer.Option("--kind", help="revision or explant.")],
+    reason: Annotated[str, typer.Option("--reason", help="infection, loss_of_efficacy, ...")],
+    implant_id: Annotated[int | None, typer.Option("--implant-id", help="The implant.")
+                          ] = None,
+    site: Annotated[str | None, typer.Option("--site", help="Site (with --local-id).")
+                    ] = None,
+    local_id: Annotated[str | None, typer.Option("--local-id", help="Pseudonym.")] = None,
+    therapy: Annotated[str | None, typer.Option("--therapy", help="scs or itdd.")] = None,
+    db: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Record a revision or explant of an implant, with its reason."""
+    from neuraxis.registry import clinical
+
+    rid = clinical.add_revision(_engine(db), implant_id=implant_id, site=site,
+                                local_id=local_id, therapy=therapy, date=date, kind=kind,
+                                reason=reason, user=_user(user))
+    _render({"revision_id": rid, "kind": kind, "reason": reason}, "Revision added", as_json)
+
+
+@registry_app.command("selection-criteria")
+@user_errors
+def selection_criteria(
+    therapy: Annotated[str, typer.Option("--therapy", help="scs or itdd.")] = "scs",
+    as_json: JsonOpt = False,
+) -> None:
+    """The NACC-based selection checklist of a therapy, and its unverified entries."""
+    from neuraxis.registry import nacc
+
+    crit = nacc.criteria(therapy)
+    unverified = list(nacc.unverified_entries("nacc_criteria.yaml"))
+    if as_json:
+        _echo_json({"therapy": therapy, **{k: list(v) for k, v in crit.items()},
+                    "unverified": unverified})
+        return
+    record = {k: ", ".join(v) for k, v in crit.items() if k != "contraindications"}
+    record["unverified entries"] = (f"{len(unverified)} (sources not read in full; listed "
+                                    "with --json and in docs/registry_selection.md)")
+    _render(record, f"Selection checklist ({therapy}): a decision aid", False)

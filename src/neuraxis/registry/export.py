@@ -4,7 +4,7 @@
 scoring every stored response with the scorer version it was stored with (the EQ-5D-5L
 index under every value set); :func:`export_csv` writes it as CSV files and
 ``export.json`` (neuraxis version, date, schema revision, row counts and checksums);
-:func:`export_fhir` (:mod:`neuraxis.registry.fhir`) writes a FHIR bundle.
+:func:`neuraxis.registry.fhir.export_fhir` writes a FHIR bundle.
 
 Pseudonymised like the database: a patient is a site code, a site-local pseudonym and a
 year of birth (with sex, diagnoses and the consent date where recorded); nothing the
@@ -399,11 +399,3 @@ def export_csv(engine: Any, folder: str | Path, *, overwrite: bool = False,
     side = out / PROVENANCE_FILE
     side.write_text(json.dumps(_provenance(snap, files), indent=2) + "\n", encoding="utf-8")
     return [*paths, side]
-
-
-def export_fhir(engine: Any, path: str | Path, *, site: str | None = None,
-                overwrite: bool = False) -> Path:
-    """Write a FHIR R4 bundle; see :func:`neuraxis.registry.fhir.export_fhir`."""
-    from neuraxis.registry.fhir import export_fhir as _export_fhir
-
-    return _export_fhir(engine, path, site=site, overwrite=overwrite)

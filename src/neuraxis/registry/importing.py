@@ -49,11 +49,10 @@ STRUCTURAL = {
     "redcap_repeat_instance": "1, 2, ... per repeating instrument",
     "complication_onset_date": "YYYY-MM-DD",
     "complication_category": "2019 RAPM taxonomy category",
-    "complication_serious": "1 = serious", "complication_relation": "device, procedure, "
-    "stimulation, drug, unrelated or unknown", "revision_date": "YYYY-MM-DD",
-    "revision_kind": "revision or explant", "revision_reason": "cause (see the analyses)"}
-#: Relation of a complication to the therapy.
-RELATIONS = ("device", "procedure", "stimulation", "drug", "unrelated", "unknown")
+    "complication_serious": "1 = serious",
+    "complication_relation": "not_related, possible, probable or causal",
+    "revision_date": "YYYY-MM-DD", "revision_kind": "revision or explant",
+    "revision_reason": "infection, loss_of_efficacy, lead_migration, ..."}
 REVISION_KINDS = ("revision", "explant")
 MAX_ERRORS_SHOWN = 20
 
@@ -233,7 +232,7 @@ def _parse(records_text: str, dictionary: dict[str, DictionaryField]) -> dict:
 
 def _repeat_row(kind: str, row: dict, n: int, p: dict, err: Callable) -> None:
     """A complication or revision row (REDCap repeating instrument)."""
-    from neuraxis.registry.analysis.tables import CAUSES, COMPLICATION_CATEGORIES
+    from neuraxis.registry.clinical import complication_categories, relations, revision_reasons
 
     def get(col: str, allowed: tuple[str, ...] | None = None) -> str | None:
         text = (row.get(col) or "").strip()
@@ -255,14 +254,14 @@ def _repeat_row(kind: str, row: dict, n: int, p: dict, err: Callable) -> None:
 
     if kind == "complication":
         rec = {"row": n, "onset": day("complication_onset_date"),
-               "category": get("complication_category", COMPLICATION_CATEGORIES),
+               "category": get("complication_category", complication_categories()),
                "serious": get("complication_serious", ("0", "1")),
-               "relation": get("complication_relation", RELATIONS)}
+               "relation": get("complication_relation", relations())}
         p["complications"].append(rec)
     elif kind == "revision":
         rec = {"row": n, "date": day("revision_date"),
                "kind": get("revision_kind", REVISION_KINDS),
-               "reason": get("revision_reason", CAUSES)}
+               "reason": get("revision_reason", revision_reasons())}
         p["revisions"].append(rec)
     else:
         err("redcap_repeat_instrument", f"{kind!r} is not one of 'complication', 'revision'")
@@ -333,6 +332,72 @@ def _refuse(errors: list[str]) -> None:
         f"written:\n  {shown}{more}")
 
 
+#: Patients written per batch of multi-row INSERTs (progress is reported after each).
+IMPORT_CHUNK = 50
+
+
+def _insert(s: Any, model: Any, rows: list[dict]) -> list[int]:
+    """Insert ``rows`` with one multi-row statement; the new ids in the order of ``rows``."""
+    from sqlalchemy import insert
+
+    if not rows:
+        return []
+    stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
+    return list(s.execute(stmt, rows).scalars())
+
+
+def _write_chunk(s: Any, chunk: list, sites: dict, now: dt.datetime) -> tuple[int, int]:
+    """Write the patients of ``chunk`` and everything they carry; (visits, responses)."""
+    from neuraxis.registry.models import (
+        Complication,
+        Diagnosis,
+        Implant,
+        Patient,
+        Response,
+        Revision,
+        Visit,
+    )
+
+    pids = _insert(s, Patient, [
+        {"site_id": sites[code], "local_id": local_id, "birth_year": int(p["birth_year"]),
+         "sex": p.get("sex"), "consent": True,
+         "consent_date": (dt.date.fromisoformat(p["consent_date"])
+                          if p.get("consent_date") else None),
+         "synthetic": p.get("synthetic") == "1", "created_at": now}
+        for (code, local_id), p in chunk])
+    _insert(s, Diagnosis, [{"patient_id": pid, "code": p["diagnosis"]}
+                           for pid, (_, p) in zip(pids, chunk, strict=True)
+                           if p.get("diagnosis")])
+    with_implant = [(pid, p) for pid, (_, p) in zip(pids, chunk, strict=True)
+                    if p["implant"] is not None]
+    imp_ids = dict(zip([pid for pid, _ in with_implant], _insert(s, Implant, [
+        {"patient_id": pid, "therapy": p["therapy"], "date": p["implant"],
+         "device": p.get("device", ""), "leads": [], "level": p.get("implant_level"),
+         "catheter": None} for pid, p in with_implant]), strict=True))
+    visits = [(pid, visit, v, p) for pid, (_, p) in zip(pids, chunk, strict=True)
+              for visit, v in p["visits"].items()]
+    vids = _insert(s, Visit, [
+        {"patient_id": pid, "visit": visit, "date": v["day"],
+         "in_window": visit == "baseline" or abs(
+             (v["day"] - visit_target(p["implant"], visit)).days) <= WINDOW_DAYS[visit]}
+        for pid, visit, v, p in visits])
+    responses = [{"visit_id": vid, "instrument": name, "version": v["versions"][name],
+                  "items": answers}
+                 for vid, (_, _, v, _) in zip(vids, visits, strict=True)
+                 for name, answers in v["answers"].items()]
+    _insert(s, Response, responses)
+    _insert(s, Complication, [
+        {"patient_id": pid, "implant_id": imp_ids.get(pid), "onset_date": c["onset"],
+         "resolved_date": None, "category": c["category"], "description": "",
+         "serious": c["serious"] == "1", "relation": c["relation"]}
+        for pid, (_, p) in zip(pids, chunk, strict=True) for c in p["complications"]])
+    _insert(s, Revision, [
+        {"implant_id": imp_ids[pid], "date": r["date"], "kind": r["kind"],
+         "reason": r["reason"]}
+        for pid, (_, p) in zip(pids, chunk, strict=True) for r in p["revisions"]])
+    return len(vids), len(responses)
+
+
 def import_records(engine: Any, records_path: str | Path, dictionary_path: str | Path, *,
                    user: str, progress: Callable[[int, int], None] | None = None
                    ) -> ImportResult:
@@ -353,15 +418,9 @@ def import_records(engine: Any, records_path: str | Path, dictionary_path: str |
 
     from neuraxis.registry.db import audit, check_schema, transaction
     from neuraxis.registry.models import (
-        Complication,
-        Diagnosis,
-        Implant,
         ImportBatch,
         Patient,
-        Response,
-        Revision,
         Site,
-        Visit,
     )
 
     text = read_text_file(records_path, "records file")
@@ -387,45 +446,14 @@ def import_records(engine: Any, records_path: str | Path, dictionary_path: str |
             s.add(site)
             s.flush()
             sites[code] = site.id
-        for n, ((code, local_id), p) in enumerate(sorted(patients.items()), start=1):
-            pat = Patient(site_id=sites[code], local_id=local_id,
-                          birth_year=int(p["birth_year"]), sex=p.get("sex"), consent=True,
-                          consent_date=(dt.date.fromisoformat(p["consent_date"])
-                                        if p.get("consent_date") else None),
-                          synthetic=p.get("synthetic") == "1", created_at=now)
-            s.add(pat)
-            s.flush()
-            if p.get("diagnosis"):
-                s.add(Diagnosis(patient_id=pat.id, code=p["diagnosis"]))
-            if p["implant"] is not None:
-                s.add(Implant(patient_id=pat.id, therapy=p["therapy"], date=p["implant"],
-                              device=p.get("device", ""), leads=[],
-                              level=p.get("implant_level")))
-            for visit, v in p["visits"].items():
-                in_window = visit == "baseline" or abs(
-                    (v["day"] - visit_target(p["implant"], visit)).days) <= WINDOW_DAYS[visit]
-                vis = Visit(patient_id=pat.id, visit=visit, date=v["day"],
-                            in_window=in_window)
-                s.add(vis)
-                s.flush()
-                n_vis += 1
-                for name, items in v["answers"].items():
-                    s.add(Response(visit_id=vis.id, instrument=name,
-                                   version=v["versions"][name], items=items))
-                    n_resp += 1
-            imp_id = None
-            if p["implant"] is not None:
-                s.flush()
-                imp_id = s.scalar(select(Implant.id).where(Implant.patient_id == pat.id))
-            for c in p["complications"]:
-                s.add(Complication(patient_id=pat.id, implant_id=imp_id, onset_date=c["onset"],
-                                   category=c["category"], serious=c["serious"] == "1",
-                                   relation=c["relation"]))
-            for r in p["revisions"]:
-                s.add(Revision(implant_id=imp_id, date=r["date"], kind=r["kind"],
-                               reason=r["reason"]))
+        items = sorted(patients.items())
+        for start in range(0, len(items), IMPORT_CHUNK):
+            chunk = items[start:start + IMPORT_CHUNK]
+            nv, nr = _write_chunk(s, chunk, sites, now)
+            n_vis += nv
+            n_resp += nr
             if progress is not None:
-                progress(n, len(patients))
+                progress(start + len(chunk), len(patients))
         s.add(ImportBatch(sha256=sha, source=str(records_path), at=now, n_rows=n_rows))
         audit(s, "import", "import_batches", None,
               {"sha256": sha, "rows": n_rows, "patients": len(patients), "visits": n_vis})

@@ -279,8 +279,8 @@ def summary(engine: Any) -> dict[str, Any]:
     check_schema(engine)
     out: dict[str, Any] = {"schema_revision": current_revision(engine)}
     with transaction(engine, "check") as s:
-        for name in ("Site", "Patient", "Implant", "Visit", "Response", "Complication",
-                     "Revision", "AuditEntry"):
+        for name in ("Site", "Patient", "Screening", "Trial", "Implant", "Visit", "Response",
+                     "Complication", "Revision", "AuditEntry"):
             model = getattr(models, name)
             out[f"n_{model.__tablename__}"] = int(s.scalar(select(func.count())
                                                             .select_from(model)))

@@ -145,8 +145,8 @@ _REPEAT_FIELDS = ("complication_onset_date", "complication_category", "complicat
 #: Synthetic complication categories and explant/revision reasons with their weights.
 _CATEGORIES = {"device_related": 0.45, "procedural": 0.2, "patient_complaint": 0.3,
                "serious": 0.05}
-_RELATION = {"device_related": "device", "procedural": "procedure",
-             "patient_complaint": "stimulation", "serious": "procedure"}
+_RELATION = {"device_related": "causal", "procedural": "probable",
+             "patient_complaint": "possible", "serious": "possible"}
 _REASONS = {"loss_of_efficacy": 0.4, "infection": 0.2, "lead_migration": 0.2,
             "hardware_malfunction": 0.1, "ipg_site_pain": 0.1}
 

@@ -1,0 +1,67 @@
+"""The registry's clinical-event and export commands, end to end on both databases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("sqlalchemy")
+
+from typer.testing import CliRunner
+
+from neuraxis.cli import app
+
+
+def _run(*args: str) -> tuple[int, dict | str]:
+    res = CliRunner().invoke(app, ["registry", *args])
+    try:
+        return res.exit_code, json.loads(res.stdout)
+    except json.JSONDecodeError:
+        return res.exit_code, res.output
+
+
+def test_events_and_exports(registry_url: str, tmp_path: Path) -> None:
+    db = ["--db", registry_url, "--user", "dr-test"]
+    assert _run("init", *db[:2])[0] == 0
+    who = ["--site", "S1", "--local-id", "P-7"]
+    assert _run("add-patient", *who, "--birth-year", "1961", "--consent", *db)[0] == 0
+    code, out = _run("add-screening", *who, "--date", "2025-01-05", "--therapy", "scs",
+                     "--indication", "FBSS", "--psych", "cleared", *db, "--json")
+    assert code == 0 and out["screening_id"] >= 1 and out["status"] == "eligible", out
+    code, out = _run("add-trial", *who, "--therapy", "scs", "--start", "2025-02-01", "--end",
+                     "2025-02-08", "--relief-pct", "62", *db, "--json")
+    assert code == 0 and out["success"] is True, out
+    assert _run("add-implant", *who, "--therapy", "scs", "--date", "2025-03-01", "--device",
+                "IPG", *db)[0] == 0
+    code, out = _run("add-complication", *who, "--onset", "2025-04-01", "--category",
+                     "device_related", "--relation", "causal", *db, "--json")
+    assert code == 0 and out["category"] == "device_related"
+    code, out = _run("add-complication", *who, "--onset", "2025-04-01", "--category",
+                     "device_relatd", "--relation", "causal", *db)
+    assert code == 2 and "did you mean 'device_related'" in out
+    base = ["add-revision", *who, "--therapy", "scs", "--date", "2025-06-01", "--kind",
+            "explant", "--reason", "infection", *db]
+    assert _run(*base)[0] == 0
+    code, out = _run(*base)
+    assert code == 2 and "Traceback" not in out
+    code, out = _run("check", *db[:2], "--json")
+    assert (out["n_screenings"], out["n_trials"], out["n_complications"],
+            out["n_revisions"]) == (1, 1, 1, 1)
+    code, out = _run("export", "--out", str(tmp_path / "csv"), *db[:2], "--json")
+    assert code == 0 and any(f.endswith("patients.csv") for f in out["files"])
+    code, out = _run("export", "--format", "fhir", "--out", str(tmp_path / "b.json"),
+                     *db[:2], "--json")
+    assert code == 0, out
+    bundle = json.loads((tmp_path / "b.json").read_text())
+    assert bundle["resourceType"] == "Bundle"
+    code, out = _run("export", "--format", "xml", "--out", str(tmp_path / "x"), *db[:2])
+    assert code == 2 and "Allowed values are 'csv', 'fhir'" in out
+
+
+def test_selection_criteria_lists_unverified_entries() -> None:
+    code, out = _run("selection-criteria", "--therapy", "scs", "--json")
+    assert code == 0 and "FBSS" in out["indications"] and out["unverified"]
+    code, out = _run("selection-criteria", "--therapy", "scss")
+    assert code == 2 and "did you mean 'scs'" in out
