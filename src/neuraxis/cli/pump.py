@@ -29,6 +29,7 @@ from neuraxis.cli._render import (
 )
 from neuraxis.cli.pump_catalogue import pump_catheters, pump_drugs, pump_pumps
 from neuraxis.cli.pump_dose import change_app, pump_convert
+from neuraxis.cli.pump_schedule import pump_schedule
 
 __all__ = ["EXIT_REFUSED", "pump_app"]
 
@@ -379,6 +380,7 @@ def pump_spread(
 # --------------------------------------------------------------------------- registered
 
 pump_app.command("convert")(pump_convert)
+pump_app.command("schedule")(pump_schedule)
 pump_app.add_typer(change_app, name="change")
 pump_app.command("drugs")(pump_drugs)
 pump_app.command("pumps")(pump_pumps)
