@@ -65,3 +65,21 @@ def test_selection_criteria_lists_unverified_entries() -> None:
     assert code == 0 and "FBSS" in out["indications"] and out["unverified"]
     code, out = _run("selection-criteria", "--therapy", "scss")
     assert code == 2 and "did you mean 'scs'" in out
+
+
+def test_backup(registry_url: str, tmp_path: Path) -> None:
+    """SQLite: an online copy that is itself a registry with the same records;
+    PostgreSQL: refused with the pg_dump command to run."""
+    db = ["--db", registry_url]
+    assert _run("init", *db)[0] == 0
+    assert _run("add-patient", "--site", "S1", "--local-id", "P-1", "--birth-year", "1970",
+                "--consent", *db)[0] == 0
+    code, out = _run("backup", "--out", str(tmp_path / "b.sqlite"), *db, "--json")
+    if registry_url.startswith("sqlite"):
+        assert code == 0, out
+        code, out = _run("check", "--db", f"sqlite:///{tmp_path / 'b.sqlite'}", "--json")
+        assert code == 0 and out["n_patients"] == 1
+        code, out = _run("backup", "--out", str(tmp_path / "b.sqlite"), *db)
+        assert code == 2 and "--overwrite" in out
+    else:
+        assert code == 2 and "pg_dump --format=custom" in out

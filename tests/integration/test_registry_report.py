@@ -99,7 +99,8 @@ def test_cli_report(engine, registry_url: str, tmp_path: Path) -> None:
     args = ["registry", "report", "--db", registry_url, "--out", str(out)]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
-    assert {"report.html", "responders.png", "survival.png", "change.png"} <= \
+    assert {"report.html", "responders.png", "survival.png", "change.png", "incidence.png",
+            "incidence_by_cause.csv"} <= \
         {p.name for p in out.iterdir()}
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 2 and "--overwrite" in res.output

@@ -228,6 +228,9 @@ def report(
                "survival": plot_survival(rep.survival, out / "survival.png")}
     if rep.change:
         figures["change"] = plot_change(rep.change, out / "change.png")
+    if rep.incidence is not None:
+        figures["incidence"] = plot_survival(rep.incidence, out / "incidence.png",
+                                             ylabel="cumulative incidence (%)")
     files = write_report(rep, out, figures=figures)
     if as_json:
         _echo_json({**rep.to_dict(), "files": {k: str(v) for k, v in {**files, **figures}
@@ -396,3 +399,19 @@ def selection_criteria(
     record["unverified entries"] = (f"{len(unverified)} (sources not read in full; listed "
                                     "with --json and in docs/registry_selection.md)")
     _render(record, f"Selection checklist ({therapy}): a decision aid", False)
+
+
+@registry_app.command("backup")
+@user_errors
+def backup(
+    out: Annotated[Path, typer.Option("--out", help="Backup file (a SQLite database).")],
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")
+                         ] = False,
+    db: DbOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Back up a SQLite registry while it is in use (SQLite's online backup); for
+    PostgreSQL, says which pg_dump command to run."""
+    from neuraxis.registry.db import backup as run_backup
+
+    path = run_backup(_engine(db), out, overwrite=overwrite)
+    _render({"backup": str(path), "bytes": path.stat().st_size}, "Backup written", as_json)

@@ -126,3 +126,35 @@ def audit(session: Any, action: str, entity: str, entity_id: int | None,
     session.add(AuditEntry(at=dt.datetime.now(dt.UTC), user_name=session.info.get("user", "?"),
                            action=action, entity=entity, entity_id=entity_id,
                            detail=detail or {}))
+
+
+def backup(engine: Any, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Copy a SQLite registry to ``path`` with SQLite's online backup (consistent while
+    others write); PostgreSQL is refused with the ``pg_dump`` command to use instead."""
+    import sqlite3
+
+    path = Path(path)
+    url = engine.url
+    if engine.dialect.name != "sqlite":
+        safe = url.set(drivername="postgresql").render_as_string(hide_password=True)
+        raise NeuraxisInputError(
+            "Invalid database for 'backup': neuraxis backs up SQLite files only. For "
+            f"PostgreSQL use its own tool, e.g. pg_dump --format=custom --file={path} "
+            f"'{safe}' (restore with pg_restore)")
+    if path.exists() and not overwrite:
+        raise NeuraxisInputError(
+            f"Invalid value for 'out': {path} exists; give overwrite (--overwrite) to "
+            "replace it")
+    if not path.parent.is_dir():
+        raise NeuraxisInputError(f"Invalid value for 'out': no folder {path.parent}")
+    check_schema(engine)
+    target = sqlite3.connect(path)
+    try:
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.backup(target)
+        finally:
+            raw.close()
+    finally:
+        target.close()
+    return path

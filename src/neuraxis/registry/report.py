@@ -32,6 +32,7 @@ class RegistryReport:
     survival: Any
     complications: Any
     mixed: Any = None
+    incidence: Any = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,6 +42,7 @@ class RegistryReport:
                 "survival": self.survival.to_dict(),
                 "complications": self.complications.to_dict(),
                 "mixed": None if self.mixed is None else self.mixed.to_dict(),
+                "incidence": None if self.incidence is None else self.incidence.to_dict(),
                 "notes": list(self.notes)}
 
     def tables(self) -> dict[str, Any]:
@@ -51,6 +53,8 @@ class RegistryReport:
         out.update({f"change_{k}": v.to_frame() for k, v in self.change.items()})
         if self.mixed is not None:
             out["mixed_model"] = self.mixed.to_frame()
+        if self.incidence is not None:
+            out["incidence_by_cause"] = self.incidence.to_frame()
         return out
 
 
@@ -103,6 +107,10 @@ def registry_report(engine: Any, *, threshold_pct: float = 50.0, region: str = "
             mixed = analysis.mixed_model(t.visits, "odi_pct")
         except NeuraxisInputError as exc:
             notes.append(f"Mixed model of odi_pct not fitted: {exc}")
+    incidence = None
+    if (t.implants["event"] != "none").any():
+        # competing causes of explant or revision (Aalen-Johansen)
+        incidence = analysis.cumulative_incidence(t.implants, by="cause")
     prov = {"neuraxis_version": neuraxis.__version__,
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "database": engine.url.render_as_string(hide_password=True),
@@ -116,7 +124,7 @@ def registry_report(engine: Any, *, threshold_pct: float = 50.0, region: str = "
                                             region=region),
         change=change, survival=analysis.kaplan_meier(t.implants),
         complications=analysis.complication_rates(t.complications, t.followup),
-        mixed=mixed, notes=tuple(notes))
+        mixed=mixed, incidence=incidence, notes=tuple(notes))
 
 
 def _table_html(df: Any) -> str:
@@ -172,6 +180,12 @@ def write_report(report: RegistryReport, folder: str | Path, *,
     if "survival" in figures:
         parts.append(f"<img src='{esc(figures['survival'].name)}' alt='survival'>")
     parts.append(_table_html(report.survival.to_frame()))
+    if report.incidence is not None:
+        parts.append("<h3>Cumulative incidence of explant or revision by cause "
+                     "(Aalen-Johansen, competing causes)</h3>")
+        if "incidence" in figures:
+            parts.append(f"<img src='{esc(figures['incidence'].name)}' alt='incidence'>")
+        parts.append(_table_html(report.incidence.to_frame()))
     parts += ["<h2>Complications per 100 patient-years</h2>",
               _table_html(report.complications.to_frame()),
               "<p>CSV files of every table lie next to this report.</p></body></html>"]

@@ -93,13 +93,18 @@ def plot_change(results: dict[str, Any], path: str | Path, *, dpi: int = 120) ->
     return _save(fig, path, dpi)
 
 
-def plot_survival(result: Any, path: str | Path, *, dpi: int = 120) -> Path:
-    """Kaplan-Meier device survival (free of explant or revision) with its 95 % band.
+def plot_survival(result: Any, path: str | Path, *, dpi: int = 120,
+                  ylabel: str = "free of explant or revision (%)") -> Path:
+    """Step curves with their 95 % bands: Kaplan-Meier device survival (free of explant
+    or revision), or with ``ylabel`` the cumulative incidence of each cause.
 
     Parameters
     ----------
     result : CurvesResult
-        From :func:`neuraxis.registry.analysis.kaplan_meier`.
+        From :func:`neuraxis.registry.analysis.kaplan_meier` or
+        :func:`~neuraxis.registry.analysis.cumulative_incidence`.
+    ylabel : str
+        The quantity plotted, in %.
     """
     fig = _figure((6.4, 3.6))
     ax = fig.add_subplot()
@@ -110,8 +115,8 @@ def plot_survival(result: Any, path: str | Path, *, dpi: int = 120) -> Path:
         ax.fill_between(t, [100 * p.ci_low for p in pts], [100 * p.ci_high for p in pts],
                         step="post", alpha=0.2)
     ax.set_xlabel("months after implant")
-    ax.set_ylabel("free of explant or revision (%)")
-    ax.set_ylim(0, 102)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 102 if "free" in ylabel else None)
     ax.grid(alpha=0.3)
     if len(result.curves) > 1:
         ax.legend(fontsize=8)
