@@ -83,3 +83,49 @@ def test_backup(registry_url: str, tmp_path: Path) -> None:
         assert code == 2 and "--overwrite" in out
     else:
         assert code == 2 and "pg_dump --format=custom" in out
+
+
+def test_program_history(registry_url: str) -> None:
+    repo = Path(__file__).resolve().parents[2] / "examples"
+    db = ["--db", registry_url]
+    who = ["--site", "S1", "--local-id", "P-2"]
+    assert _run("init", *db)[0] == 0
+    assert _run("add-patient", *who, "--birth-year", "1958", "--consent", *db)[0] == 0
+    assert _run("add-implant", *who, "--therapy", "scs", "--date", "2025-03-01", "--device",
+                "IPG", "--lead", "percutaneous_1x8", *db)[0] == 0
+    code, out = _run("add-program", *who, "--date", "2025-03-02", "--scenario",
+                     str(repo / "scs_1x8_t8_low_back.yaml"), *db, "--json")
+    assert code == 0 and out["kind"] == "scs_scenario", out
+    code, out = _run("add-program", *who, "--date", "2025-03-02", "--prescription",
+                     str(repo / "pump_morphine_40ml.yaml"), *db)
+    assert code == 2 and "no itdd implant in place" in out
+    code, out = _run("add-program", *who, "--date", "2025-02-01", "--scenario",
+                     str(repo / "scs_1x8_t8_low_back.yaml"), *db)
+    assert code == 2 and "before implant" in out
+    code, out = _run("add-program", *who, "--date", "2025-03-02", *db)
+    assert code == 2 and "one of '--scenario' or '--prescription'" in out
+    import sqlalchemy as sa
+
+    from neuraxis.registry import db as regdb
+    from neuraxis.registry.models import Program
+
+    eng = regdb.connect(registry_url)
+    with sa.orm.Session(eng) as s:
+        prog = s.scalars(sa.select(Program)).one()
+        assert prog.settings["pulse_width_us"] == 300.0 and prog.settings["contacts"]["E4"] == -1
+    eng.dispose()
+
+
+def test_demo_in_one_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, ["registry", "demo", "--patients", "12"])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "registry-demo" / "report" / "report.html").read_text()
+    assert "12 of 12 patients are SYNTHETIC" in page
+    res = CliRunner().invoke(app, ["registry", "demo", "--patients", "12"])
+    assert res.exit_code == 2 and "--overwrite" in res.output
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "keep.txt").write_text("mine")
+    res = CliRunner().invoke(app, ["registry", "demo", "--out", "other", "--overwrite"])
+    assert res.exit_code == 2 and (tmp_path / "other" / "keep.txt").exists()

@@ -47,7 +47,8 @@ def _audit(engine, entity: str) -> list[dict]:
 
 
 def _implant(engine, therapy: str = "scs", date: str = "2025-01-31", **kw) -> int:
-    args = {**P, "therapy": therapy, "date": date, "device": "IPG-X", "user": USER, **kw}
+    device = "IPG-X" if therapy == "scs" else "synchromed_ii_40ml"
+    args = {**P, "therapy": therapy, "date": date, "device": device, "user": USER, **kw}
     return records.add_implant(engine, **args)
 
 
@@ -214,7 +215,7 @@ def test_complication_refusals(engine) -> None:
 
 def test_revisions_and_explants(engine) -> None:
     scs = _implant(engine)
-    itdd = _implant(engine, therapy="itdd", date="2025-02-15", device="pump")
+    itdd = _implant(engine, therapy="itdd", date="2025-02-15")
     _revision(engine, implant_id=scs)
     _revision(engine, **P, therapy="itdd", date="2025-04-01", reason="battery_end_of_life")
     _revision(engine, **P, therapy="scs", date="2025-09-01", kind="explant",

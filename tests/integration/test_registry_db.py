@@ -101,7 +101,7 @@ def test_a_failed_write_leaves_nothing(engine, monkeypatch: pytest.MonkeyPatch) 
     """The visit row is flushed, then the audit entry fails: the transaction rolls back."""
     _patient(engine)
     records.add_implant(engine, site="S01", local_id="P001", therapy="itdd",
-                        date="2025-01-31", device="pump", user=USER)
+                        date="2025-01-31", device="synchromed_ii_40ml", user=USER)
 
     def broken(*_a, **_k):
         raise RuntimeError("disk full")
@@ -148,6 +148,24 @@ def test_cli_round_trip(registry_url: str) -> None:
     assert res.exit_code == 2 and "Expected a date YYYY-MM-DD" in res.output
     res = run.invoke(app, ["registry", "check", *base, "--json"])
     assert json.loads(res.stdout)["n_patients"] == 1
+
+
+def test_implants_name_catalogue_devices(engine) -> None:
+    _patient(engine)
+    kw = {"site": "S01", "local_id": "P001", "date": "2025-01-31", "user": USER}
+    with pytest.raises(NeuraxisInputError, match="did you mean 'percutaneous_1x8'"):
+        records.add_implant(engine, therapy="scs", device="IPG", leads=("percutaneous_1x9",),
+                            **kw)
+    with pytest.raises(NeuraxisInputError, match="outside the catalogue: 'other:NAME'"):
+        records.add_implant(engine, therapy="itdd", device="SynchroMed", **kw)
+    with pytest.raises(NeuraxisInputError, match="an SCS implant has none"):
+        records.add_implant(engine, therapy="scs", device="IPG", catheter="generic_0p53mm",
+                            **kw)
+    records.add_implant(engine, therapy="scs", device="IPG", leads=("percutaneous_1x8",
+                                                                     "other:Octrode"), **kw)
+    records.add_implant(engine, therapy="itdd", device="prometra_ii_20ml",
+                        catheter="medtronic_ascenda_8781", **kw)
+    assert records.summary(engine)["n_implants"] == 2
 
 
 def test_bad_urls_are_refused() -> None:

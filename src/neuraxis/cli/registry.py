@@ -415,3 +415,85 @@ def backup(
 
     path = run_backup(_engine(db), out, overwrite=overwrite)
     _render({"backup": str(path), "bytes": path.stat().st_size}, "Backup written", as_json)
+
+
+@registry_app.command("add-program")
+@user_errors
+def add_program(
+    date: Annotated[str, typer.Option("--date", help="In force from, YYYY-MM-DD.")],
+    scenario: Annotated[Path | None, typer.Option(
+        "--scenario", help="SCS scenario file (its program is recorded).")] = None,
+    prescription: Annotated[Path | None, typer.Option(
+        "--prescription", help="Pump prescription file (its mixture and dose).")] = None,
+    implant_id: Annotated[int | None, typer.Option("--implant-id", help="The implant.")
+                          ] = None,
+    site: Annotated[str | None, typer.Option("--site", help="Site (with --local-id).")
+                    ] = None,
+    local_id: Annotated[str | None, typer.Option("--local-id", help="Pseudonym.")] = None,
+    db: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Record the SCS program or pump prescription in force on an implant (program
+    history); the file is read and checked, and its settings are stored with its path."""
+    from neuraxis.registry import clinical
+
+    if (scenario is None) == (prescription is None):
+        raise NeuraxisInputError("Invalid input: give one of '--scenario' or '--prescription'")
+    if scenario is not None:
+        from neuraxis.scenario import load_scenario
+
+        kind, therapy, ref = "scs_scenario", "scs", scenario
+        settings = load_scenario(scenario).require_program().to_dict()
+    else:
+        from neuraxis.pump import load_prescription
+
+        kind, therapy, ref = "pump_prescription", "itdd", prescription
+        rx = load_prescription(prescription)
+        settings = {"pump": rx.pump.model, "dose_drug": rx.dose_drug,
+                    "mixture": [{"drug": c.drug,
+                                 "concentration_mg_per_ml": c.concentration_mg_per_ml}
+                                for c in rx.mixture]}
+    pid = clinical.add_program(
+        _engine(db), implant_id=implant_id, site=site, local_id=local_id,
+        therapy=None if implant_id is not None else therapy, date=date, kind=kind,
+        reference=str(ref), settings=settings, user=_user(user))
+    _render({"program_id": pid, "kind": kind, "reference": str(ref)}, "Program added",
+            as_json)
+
+
+@registry_app.command("demo")
+@user_errors
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo database and its "
+                                                    "report.")] = Path("registry-demo"),
+    patients: Annotated[int, typer.Option("--patients", help="Synthetic patients.")] = 60,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier demo.")
+                         ] = False,
+) -> None:
+    """Try the registry in one command: a SYNTHETIC export (the bundled one by default) is
+    imported into a new SQLite file in --out and its report written there."""
+    import shutil
+
+    from neuraxis.registry.db import upgrade
+    from neuraxis.registry.importing import import_records
+    from neuraxis.registry.synthetic import synthetic_export
+
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise NeuraxisInputError(
+                f"Invalid value for '--out': {out} is not empty; give --overwrite to replace "
+                "an earlier demo, or another folder")
+        if not (out / "registry.sqlite").exists():
+            raise NeuraxisInputError(
+                f"Invalid value for '--out': {out} does not hold an earlier demo; not "
+                "replacing it")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    records, dictionary = synthetic_export(patients)
+    (out / "synthetic_records.csv").write_text(records, encoding="utf-8")
+    (out / "synthetic_dictionary.csv").write_text(dictionary, encoding="utf-8")
+    url = f"sqlite:///{out.resolve() / 'registry.sqlite'}"
+    engine = _engine(url)
+    upgrade(engine)
+    import_records(engine, out / "synthetic_records.csv", out / "synthetic_dictionary.csv",
+                   user="demo")
+    report(out=out / "report", db=url, overwrite=True)

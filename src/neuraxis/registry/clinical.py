@@ -275,6 +275,105 @@ def _implant(session: Any, implant_id: int, *, patient_id: int | None = None,
     return imp
 
 
+def _implant_ref(implant_id: int | None, site: str | None, local_id: str | None,
+                 therapy: str | None) -> Any:
+    """Check that an implant is given by id or by patient and therapy (not both); the
+    patient's reference in the second case, else None."""
+    by_patient = (site, local_id, therapy)
+    if implant_id is not None and any(v is not None for v in by_patient):
+        raise NeuraxisInputError(
+            "Invalid implant: give 'implant_id' or 'site', 'local_id' and 'therapy', not both")
+    if implant_id is None and any(v is None for v in by_patient):
+        raise NeuraxisInputError(
+            "Invalid implant: give 'implant_id', or all of 'site', 'local_id' and 'therapy'")
+    if implant_id is not None:
+        check_int("implant_id", implant_id, 1)
+        return None
+    check_option("therapy", therapy, THERAPIES)
+    return check_patient_ref(site, local_id)
+
+
+def _in_place(s: Any, ref: Any, therapy: str) -> int:
+    """The id of the patient's implant of ``therapy`` that has not been explanted."""
+    from sqlalchemy import select
+
+    from neuraxis.registry.models import Implant, Revision
+
+    p = _patient(s, ref)
+    explanted = select(Revision.implant_id).where(Revision.kind == "explant")
+    ids = s.scalars(select(Implant.id).where(
+        Implant.patient_id == p.id, Implant.therapy == therapy,
+        Implant.id.not_in(explanted))).all()
+    if not ids:
+        raise NeuraxisInputError(
+            f"Invalid implant: {ref.local_id!r} at {ref.site!r} has no {therapy} "
+            "implant in place (none recorded, or all explanted)")
+    if len(ids) > 1:
+        raise NeuraxisInputError(
+            f"Invalid implant: {ref.local_id!r} at {ref.site!r} has {len(ids)} "
+            f"{therapy} implants in place ({', '.join(map(str, ids))}); give "
+            "'implant_id'")
+    return int(ids[0])
+
+
+#: Kinds of program history entry and what their reference names.
+PROGRAM_KINDS = ("scs_scenario", "pump_prescription")
+
+
+def add_program(engine: Any, *, implant_id: int | None = None, site: str | None = None,
+                local_id: str | None = None, therapy: str | None = None, date: Any,
+                kind: str, reference: str, settings: dict | None = None,
+                user: str) -> int:
+    """Record the program or prescription in force on an implant from ``date``.
+
+    Parameters
+    ----------
+    implant_id, site, local_id, therapy
+        The implant, as for :func:`add_revision`.
+    date : date or str
+        From when it applies (not in the future, not before the implant).
+    kind : {'scs_scenario', 'pump_prescription'}
+        An SCS scenario file or a pump prescription file; it must match the therapy.
+    reference : str
+        The file's path or name (1-400 characters), as the clinic files it.
+    settings : dict, optional
+        Its settings (contacts, amplitude, pulse width; drug, dose, concentration), as
+        read and checked by the caller (the command line loads the file).
+    user : str
+        Who writes (the audit log).
+    """
+    ref = _implant_ref(implant_id, site, local_id, therapy)
+    day = _date("date", date)
+    check_option("kind", kind, PROGRAM_KINDS)
+    if not isinstance(reference, str) or not 0 < len(reference) <= 400:
+        raise NeuraxisInputError(
+            f"Invalid value for 'reference'. Expected a file path of 1-400 characters, got "
+            f"{reference!r}")
+    if settings is not None and not isinstance(settings, dict):
+        raise NeuraxisInputError("Invalid value for 'settings': expected a mapping")
+    from neuraxis.registry.models import Program
+
+    with transaction(engine, user) as s:
+        check_schema(engine)
+        iid = _in_place(s, ref, therapy) if ref is not None else int(implant_id)
+        imp = _implant(s, iid)
+        if (imp.therapy == "scs") != (kind == "scs_scenario"):
+            raise NeuraxisInputError(
+                f"Invalid value for 'kind': a {kind} does not apply to a {imp.therapy} "
+                f"implant")
+        if day < imp.date:
+            raise NeuraxisInputError(
+                f"Invalid value for 'date': the program ({day}) starts before implant "
+                f"{imp.id} ({imp.date})")
+        row = Program(implant_id=imp.id, date=day, kind=kind, reference=reference,
+                      settings=dict(settings or {}))
+        s.add(row)
+        s.flush()
+        audit(s, "add", "program", row.id, {"implant_id": imp.id, "kind": kind,
+                                            "date": day.isoformat()})
+        return int(row.id)
+
+
 def add_revision(engine: Any, *, implant_id: int | None = None, site: str | None = None,
                  local_id: str | None = None, therapy: str | None = None, date: Any,
                  kind: str, reason: str, user: str) -> int:
@@ -303,44 +402,18 @@ def add_revision(engine: Any, *, implant_id: int | None = None, site: str | None
     Refused: an explant of an implant already explanted, a revision dated after the
     explant, an explant dated before a recorded revision.
     """
-    by_patient = (site, local_id, therapy)
-    if implant_id is not None and any(v is not None for v in by_patient):
-        raise NeuraxisInputError(
-            "Invalid implant: give 'implant_id' or 'site', 'local_id' and 'therapy', not both")
-    if implant_id is None and any(v is None for v in by_patient):
-        raise NeuraxisInputError(
-            "Invalid implant: give 'implant_id', or all of 'site', 'local_id' and 'therapy'")
-    ref = None
-    if implant_id is not None:
-        implant_id = check_int("implant_id", implant_id, 1)
-    else:
-        ref = check_patient_ref(site, local_id)
-        check_option("therapy", therapy, THERAPIES)
+    ref = _implant_ref(implant_id, site, local_id, therapy)
     day = _date("date", date)
     check_option("kind", kind, REVISION_KINDS)
     check_option("reason", reason, revision_reasons())
     from sqlalchemy import select
 
-    from neuraxis.registry.models import Implant, Revision
+    from neuraxis.registry.models import Revision
 
     with transaction(engine, user) as s:
         check_schema(engine)
         if ref is not None:
-            p = _patient(s, ref)
-            explanted = select(Revision.implant_id).where(Revision.kind == "explant")
-            ids = s.scalars(select(Implant.id).where(
-                Implant.patient_id == p.id, Implant.therapy == therapy,
-                Implant.id.not_in(explanted))).all()
-            if not ids:
-                raise NeuraxisInputError(
-                    f"Invalid implant: {ref.local_id!r} at {ref.site!r} has no {therapy} "
-                    "implant in place (none recorded, or all explanted)")
-            if len(ids) > 1:
-                raise NeuraxisInputError(
-                    f"Invalid implant: {ref.local_id!r} at {ref.site!r} has {len(ids)} "
-                    f"{therapy} implants in place ({', '.join(map(str, ids))}); give "
-                    "'implant_id'")
-            implant_id = int(ids[0])
+            implant_id = _in_place(s, ref, therapy)
         imp = _implant(s, int(implant_id), lock=True)
         if day < imp.date:
             raise NeuraxisInputError(

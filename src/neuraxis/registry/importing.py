@@ -27,6 +27,7 @@ from neuraxis.registry.records import (
     DIAGNOSES,
     THERAPIES,
     WINDOW_DAYS,
+    check_devices,
     check_patient_ref,
     check_response,
     visit_target,
@@ -293,6 +294,11 @@ def _check_patients(patients: dict, errors: list[str]) -> None:
                 err(f"implant_date {p['implant_date']!r} is not a date YYYY-MM-DD")
             if p.get("therapy") not in THERAPIES:
                 err(f"therapy {p.get('therapy')!r} is not one of {', '.join(THERAPIES)}")
+            else:
+                try:
+                    check_devices(p["therapy"], p.get("device", ""))
+                except NeuraxisInputError as exc:
+                    err(str(exc))
         p["implant"] = implant
         for visit, v in p["visits"].items():
             try:

@@ -163,17 +163,57 @@ def add_patient(engine: Any, *, site: str, local_id: str, birth_year: int, conse
         return int(p.id)
 
 
-def add_implant(engine: Any, *, site: str, local_id: str, therapy: str, date: Any,
-                device: str, leads: tuple[str, ...] = (), level: str | None = None,
-                catheter: str | None = None, user: str) -> int:
-    """Record an implant (SCS: device = IPG, leads, level; ITDD: pump, catheter, tip level)."""
-    ref = check_patient_ref(site, local_id)
+#: Prefix of a device that is not in neuraxis's catalogues (stated, not guessed).
+OTHER_PREFIX = "other:"
+
+
+def _catalogue_entry(field: str, value: str, names: tuple[str, ...]) -> str:
+    if value.startswith(OTHER_PREFIX) and len(value) > len(OTHER_PREFIX):
+        return value
+    try:
+        return check_option(field, value, names)
+    except NeuraxisInputError as exc:
+        raise NeuraxisInputError(
+            f"{exc} (a device outside the catalogue: '{OTHER_PREFIX}NAME')") from None
+
+
+def check_devices(therapy: str, device: str, leads: tuple[str, ...] = (),
+                  catheter: str | None = None) -> None:
+    """Implants name catalogue entries: SCS leads from the lead catalogue, the pump and
+    catheter of an intrathecal implant from the pump catalogues (``other:NAME`` for a
+    device outside them); the IPG is free text (no IPG catalogue)."""
     check_option("therapy", therapy, THERAPIES)
-    day = _not_future("date", parse_date("date", date))
     if not isinstance(device, str) or not device.strip() or len(device) > 64:
         raise NeuraxisInputError(
             f"Invalid value for 'device'. Expected a device name (1-64 characters), got "
             f"{device!r}")
+    if therapy == "scs":
+        from neuraxis.leads.catalogue import list_leads
+
+        names = tuple(list_leads())
+        for lead in leads:
+            _catalogue_entry("lead", lead, names)
+        if catheter is not None:
+            raise NeuraxisInputError("Invalid value for 'catheter': an SCS implant has none")
+    else:
+        from neuraxis.pump.tables import catheter_names, pump_names
+
+        _catalogue_entry("device", device, pump_names())
+        if catheter is not None:
+            _catalogue_entry("catheter", catheter, catheter_names())
+        if leads:
+            raise NeuraxisInputError("Invalid value for 'leads': an intrathecal implant has "
+                                     "none (give its catheter)")
+
+
+def add_implant(engine: Any, *, site: str, local_id: str, therapy: str, date: Any,
+                device: str, leads: tuple[str, ...] = (), level: str | None = None,
+                catheter: str | None = None, user: str) -> int:
+    """Record an implant (SCS: device = IPG, leads, level; ITDD: pump, catheter, tip level),
+    devices checked against the catalogues (:func:`check_devices`)."""
+    ref = check_patient_ref(site, local_id)
+    check_devices(therapy, device, tuple(leads), catheter)
+    day = _not_future("date", parse_date("date", date))
     if level is not None:
         from neuraxis.anatomy.levels import VERTEBRAE
 
