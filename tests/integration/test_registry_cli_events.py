@@ -129,3 +129,15 @@ def test_demo_in_one_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     (tmp_path / "other" / "keep.txt").write_text("mine")
     res = CliRunner().invoke(app, ["registry", "demo", "--out", "other", "--overwrite"])
     assert res.exit_code == 2 and (tmp_path / "other" / "keep.txt").exists()
+
+
+def test_careless_inputs_give_one_line(tmp_path: Path) -> None:
+    missing = f"sqlite:///{tmp_path / 'none.sqlite'}"
+    code, out = _run("check", "--db", missing)
+    assert code == 2 and "registry init" in out and not (tmp_path / "none.sqlite").exists()
+    db = ["--db", f"sqlite:///{tmp_path / 'r.sqlite'}"]
+    assert _run("init", *db)[0] == 0
+    (tmp_path / "bad.yaml").write_text("a: [\n")
+    code, out = _run("add-visit", "--site", "S", "--local-id", "P", "--visit", "m1", "--date",
+                     "2024-01-01", "--responses", str(tmp_path / "bad.yaml"), *db)
+    assert code == 2 and "not valid YAML (line 2)" in out and "Traceback" not in out

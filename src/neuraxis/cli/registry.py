@@ -36,10 +36,18 @@ SiteOpt = Annotated[str, typer.Option("--site", help="Site code.")]
 LocalOpt = Annotated[str, typer.Option("--local-id", help="Site-local pseudonym (no names).")]
 
 
-def _engine(db: str | None) -> Any:
-    from neuraxis.registry.db import connect
+def _engine(db: str | None, *, create: bool = False) -> Any:
+    """The database engine; a SQLite file must exist unless ``create`` (init, demo)."""
+    from neuraxis.registry.db import connect, default_url
 
-    return connect(db or os.environ.get("NEURAXIS_REGISTRY_URL") or None)
+    url = db or os.environ.get("NEURAXIS_REGISTRY_URL") or default_url()
+    if not create and url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url.removeprefix("sqlite:///")).expanduser()
+        if not path.is_file():
+            raise NeuraxisInputError(
+                f"Invalid value for '--db': no registry database at {path}. Create it with "
+                "'neuraxis registry init' (same --db)")
+    return connect(url)
 
 
 def _user(user: str | None) -> str:
@@ -62,7 +70,7 @@ def init(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Create the registry database, or upgrade its schema to this version."""
     from neuraxis.registry.db import upgrade
 
-    engine = _engine(db)
+    engine = _engine(db, create=True)
     rev = upgrade(engine)
     _render({"database": engine.url.render_as_string(hide_password=True),
              "schema_revision": rev}, "Registry ready", as_json)
@@ -123,7 +131,13 @@ def _read_responses(path: Path | None, pairs: list[str] | None) -> dict[str, dic
     if path is not None:
         import yaml
 
-        raw = yaml.safe_load(read_text_file(path, "--responses file"))
+        try:
+            raw = yaml.safe_load(read_text_file(path, "--responses file"))
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None)
+            line = f" (line {where.line + 1})" if where is not None else ""
+            raise NeuraxisInputError(
+                f"Invalid value for '--responses': {path} is not valid YAML{line}") from None
         if not isinstance(raw, dict):
             raise NeuraxisInputError(
                 "Invalid value for '--responses': expected a mapping instrument -> items")
@@ -492,7 +506,7 @@ def demo(
     (out / "synthetic_records.csv").write_text(records, encoding="utf-8")
     (out / "synthetic_dictionary.csv").write_text(dictionary, encoding="utf-8")
     url = f"sqlite:///{out.resolve() / 'registry.sqlite'}"
-    engine = _engine(url)
+    engine = _engine(url, create=True)
     upgrade(engine)
     import_records(engine, out / "synthetic_records.csv", out / "synthetic_dictionary.csv",
                    user="demo")
