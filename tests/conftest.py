@@ -70,3 +70,14 @@ def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     yield base.render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def registry_engine(registry_url: str):
+    """An engine on a fresh registry database at the current schema (both databases)."""
+    from neuraxis.registry import db
+
+    eng = db.connect(registry_url)
+    db.upgrade(eng)
+    yield eng
+    eng.dispose()

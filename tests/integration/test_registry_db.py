@@ -24,11 +24,8 @@ USER = "test-user"
 
 
 @pytest.fixture
-def engine(registry_url: str):
-    eng = db.connect(registry_url)
-    db.upgrade(eng)
-    yield eng
-    eng.dispose()
+def engine(registry_engine):
+    return registry_engine
 
 
 def _patient(engine, local_id: str = "P001", **kw) -> int:

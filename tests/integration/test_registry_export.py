@@ -24,11 +24,8 @@ LOINC, SNOMED = "http://loinc.org", "http://snomed.info/sct"
 
 
 @pytest.fixture
-def engine(registry_url: str):
-    eng = db.connect(registry_url)
-    db.upgrade(eng)
-    yield eng
-    eng.dispose()
+def engine(registry_engine):
+    return registry_engine
 
 
 def _read(path: Path) -> list[dict[str, str]]:

@@ -23,11 +23,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "registry"
 
 
 @pytest.fixture
-def engine(registry_url: str):
-    eng = db.connect(registry_url)
-    db.upgrade(eng)
-    yield eng
-    eng.dispose()
+def engine(registry_engine):
+    return registry_engine
 
 
 def _files(tmp_path: Path, n: int = 8, edit=None) -> tuple[Path, Path]:
