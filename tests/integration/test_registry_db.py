@@ -168,3 +168,52 @@ def test_implants_name_catalogue_devices(engine) -> None:
 def test_bad_urls_are_refused() -> None:
     with pytest.raises(NeuraxisInputError, match="sqlite:///PATH or postgresql"):
         db.connect("mysql://x")
+
+
+def test_a_0001_database_upgrades_with_its_data(registry_url: str) -> None:
+    """An older registry is refused until 'init' upgrades it; the upgrade keeps every
+    record, adds the new columns, and the new checks hold (one explant per implant);
+    the migration also downgrades."""
+    from alembic import command
+
+    eng = db.connect(registry_url)
+    with eng.begin() as conn:
+        command.upgrade(db._alembic_config(conn), "0001")
+    with pytest.raises(NeuraxisInputError, match="schema revision 0001.*registry init"):
+        db.check_schema(eng)
+    with eng.begin() as c:
+        c.execute(sa.text("INSERT INTO sites (id, code, name) VALUES (1, 'S1', '')"))
+        c.execute(sa.text(
+            "INSERT INTO patients (id, site_id, local_id, birth_year, consent, synthetic, "
+            "created_at) VALUES (1, 1, 'P1', 1960, true, false, '2025-01-01 00:00:00')"))
+        c.execute(sa.text("INSERT INTO implants (id, patient_id, therapy, date, device, leads) "
+                          "VALUES (1, 1, 'scs', '2025-01-02', 'IPG', '[]')"))
+        c.execute(sa.text("INSERT INTO revisions (id, implant_id, date, kind, reason) "
+                          "VALUES (1, 1, '2025-06-01', 'explant', 'infection')"))
+    assert db.upgrade(eng) == "0002"
+    db.check_schema(eng)
+    with eng.connect() as c:
+        assert c.execute(sa.text("SELECT detail, reason FROM revisions")).one() == \
+            ("", "infection")
+    with pytest.raises(sa.exc.IntegrityError), eng.begin() as c:
+        c.execute(sa.text("INSERT INTO revisions (implant_id, date, kind, reason, detail) "
+                          "VALUES (1, '2025-07-01', 'explant', 'other', 'x')"))
+    with pytest.raises(sa.exc.IntegrityError), eng.begin() as c:
+        c.execute(sa.text("INSERT INTO revisions (implant_id, date, kind, reason, detail) "
+                          "VALUES (1, '2025-07-01', 'removal', 'other', 'x')"))
+    with eng.begin() as conn:
+        command.downgrade(db._alembic_config(conn), "0001")
+    assert db.current_revision(eng) == "0001"
+    eng.dispose()
+
+
+def test_models_match_the_migrations(registry_engine) -> None:
+    """Alembic finds nothing to add or drop between the migrated database and the models."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from neuraxis.registry.models import Base
+
+    with registry_engine.connect() as c:
+        diff = compare_metadata(MigrationContext.configure(c), Base.metadata)
+    assert diff == []

@@ -383,6 +383,8 @@ def add_revision(
                     ] = None,
     local_id: Annotated[str | None, typer.Option("--local-id", help="Pseudonym.")] = None,
     therapy: Annotated[str | None, typer.Option("--therapy", help="scs or itdd.")] = None,
+    detail: Annotated[str, typer.Option("--detail", help="Short text (needed for reason "
+                                                         "'other'; no names).")] = "",
     db: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Record a revision or explant of an implant, with its reason."""
@@ -390,7 +392,7 @@ def add_revision(
 
     rid = clinical.add_revision(_engine(db), implant_id=implant_id, site=site,
                                 local_id=local_id, therapy=therapy, date=date, kind=kind,
-                                reason=reason, user=_user(user))
+                                reason=reason, detail=detail, user=_user(user))
     _render({"revision_id": rid, "kind": kind, "reason": reason}, "Revision added", as_json)
 
 

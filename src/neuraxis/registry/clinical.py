@@ -8,7 +8,7 @@ transaction with an audit entry, and returns the new row's id.
 
 - :func:`add_screening`: the selection checklist (indications, contraindications,
   psychological evaluation), read by :func:`neuraxis.registry.nacc.evaluate_screening`
-  (a decision aid); its status is kept in the audit entry.
+  (a decision aid); its status is stored with the screening.
 - :func:`add_trial`: a trial and its success under a stated rule
   (:func:`neuraxis.registry.nacc.trial_success`; 50 % relief by default).
 - :func:`add_complication`: a complication in a category (and optional subtype) of the
@@ -96,9 +96,8 @@ def add_screening(engine: Any, *, site: str, local_id: str, date: Any, therapy: 
 
     Notes
     -----
-    The decision aid's status (:func:`neuraxis.registry.nacc.evaluate_screening`) is
-    recorded in the audit entry with the criteria table's version; the screenings table
-    has no column for it.
+    The decision aid's status (:func:`neuraxis.registry.nacc.evaluate_screening`) and
+    the criteria table's version are stored with the screening.
     """
     ref = check_patient_ref(site, local_id)
     day = _date("date", date)
@@ -113,7 +112,8 @@ def add_screening(engine: Any, *, site: str, local_id: str, date: Any, therapy: 
         row = Screening(patient_id=p.id, date=day, therapy=therapy,
                         indications=list(dict.fromkeys(indications)),
                         contraindications=list(dict.fromkeys(contraindications)),
-                        psych_outcome=psych_outcome)
+                        psych_outcome=psych_outcome, status=result.status,
+                        criteria_table=result.criteria_table)
         s.add(row)
         s.flush()
         audit(s, "add", "screening", row.id,
@@ -205,8 +205,7 @@ def add_complication(engine: Any, *, site: str, local_id: str, onset_date: Any,
     implant_id : int, optional
         The patient's implant the complication concerns (none: e.g. during a trial).
     subtype : str, optional
-        A subtype of the category (:func:`complication_subtypes`). The complications table
-        has no column for it: it is kept in the audit entry.
+        A subtype of the category (:func:`complication_subtypes`), stored with it.
     user : str
         Who writes (the audit log).
     """
@@ -250,7 +249,7 @@ def add_complication(engine: Any, *, site: str, local_id: str, onset_date: Any,
                     f"Invalid value for 'onset_date': the complication ({onset}) is before "
                     f"implant {implant_id} ({imp.date})")
         row = Complication(patient_id=p.id, implant_id=implant_id, onset_date=onset,
-                           resolved_date=resolved, category=category,
+                           resolved_date=resolved, category=category, subtype=subtype,
                            description=description, serious=serious, relation=relation)
         s.add(row)
         s.flush()
@@ -376,7 +375,7 @@ def add_program(engine: Any, *, implant_id: int | None = None, site: str | None 
 
 def add_revision(engine: Any, *, implant_id: int | None = None, site: str | None = None,
                  local_id: str | None = None, therapy: str | None = None, date: Any,
-                 kind: str, reason: str, user: str) -> int:
+                 kind: str, reason: str, detail: str = "", user: str) -> int:
     """Record a revision or an explant of an implant; returns its id.
 
     The implant is given by ``implant_id``, or by ``site``, ``local_id`` and ``therapy``
@@ -394,6 +393,9 @@ def add_revision(engine: Any, *, implant_id: int | None = None, site: str | None
         component removed or replaced (2019 RAPM definitions).
     reason : str
         A reason of :func:`revision_reasons`.
+    detail : str
+        Free text of at most 200 characters (required when the reason is ``'other'``;
+        no names).
     user : str
         Who writes (the audit log).
 
@@ -406,6 +408,12 @@ def add_revision(engine: Any, *, implant_id: int | None = None, site: str | None
     day = _date("date", date)
     check_option("kind", kind, REVISION_KINDS)
     check_option("reason", reason, revision_reasons())
+    if not isinstance(detail, str) or len(detail) > 200:
+        raise NeuraxisInputError(
+            f"Invalid value for 'detail'. Expected text of at most 200 characters, got "
+            f"{detail!r:.60}")
+    if reason == "other" and not detail.strip():
+        raise NeuraxisInputError("Invalid value for 'detail': reason 'other' needs a detail")
     from sqlalchemy import select
 
     from neuraxis.registry.models import Revision
@@ -433,7 +441,7 @@ def add_revision(engine: Any, *, implant_id: int | None = None, site: str | None
             raise NeuraxisInputError(
                 f"Invalid value for 'date': the explant ({day}) is before a recorded revision "
                 f"of implant {imp.id} ({max(later)})")
-        row = Revision(implant_id=imp.id, date=day, kind=kind, reason=reason)
+        row = Revision(implant_id=imp.id, date=day, kind=kind, reason=reason, detail=detail)
         s.add(row)
         s.flush()
         audit(s, "add", "revision", row.id,

@@ -22,7 +22,7 @@ from neuraxis._validate import NeuraxisInputError
 EXTRA = "registry"
 PURPOSE = "the outcomes registry database"
 #: The newest migration; :func:`check_schema` refuses a database at another revision.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 
 def data_dir() -> Path:

@@ -20,11 +20,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -93,6 +95,8 @@ class Screening(Base):
     indications: Mapped[list] = mapped_column(JSON, default=list)
     contraindications: Mapped[list] = mapped_column(JSON, default=list)
     psych_outcome: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str | None] = mapped_column(String(16))
+    criteria_table: Mapped[str | None] = mapped_column(String(64))
 
 
 class Trial(Base):
@@ -101,7 +105,11 @@ class Trial(Base):
     __tablename__ = "trials"
     __table_args__ = (
         CheckConstraint("percent_relief BETWEEN -100 AND 100", name="percent_relief"),
-        CheckConstraint("end_date >= start_date", name="dates"),)
+        CheckConstraint("end_date >= start_date", name="dates"),
+        CheckConstraint("paresthesia_overlap_pct IS NULL OR paresthesia_overlap_pct "
+                        "BETWEEN 0 AND 100", name="overlap"),
+        CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5",
+                        name="satisfaction"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
     therapy: Mapped[str] = mapped_column(String(8))
@@ -181,20 +189,27 @@ class Complication(Base):
     onset_date: Mapped[dt.date] = mapped_column(Date)
     resolved_date: Mapped[dt.date | None] = mapped_column(Date)
     category: Mapped[str] = mapped_column(String(32))
+    subtype: Mapped[str | None] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(String(200), default="")
     serious: Mapped[bool] = mapped_column(Boolean)
     relation: Mapped[str] = mapped_column(String(32))
 
 
 class Revision(Base):
-    """A revision or explant of an implant, with its reason."""
+    """A revision or explant of an implant, with its reason (at most one explant)."""
 
     __tablename__ = "revisions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('revision', 'explant')", name="kind"),
+        Index("uq_revisions_one_explant", "implant_id", unique=True,
+              sqlite_where=text("kind = 'explant'"),
+              postgresql_where=text("kind = 'explant'")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     implant_id: Mapped[int] = mapped_column(ForeignKey("implants.id"))
     date: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class AuditEntry(Base):
