@@ -12,7 +12,7 @@ Examples
 --------
 >>> from neuraxis.validation import AREAS
 >>> sorted(AREAS)
-['axons', 'pump']
+['axons', 'pump', 'scs']
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from neuraxis._validate import NeuraxisInputError, check_option
 AREAS = {
     "axons": "neuraxis.validation.axons",
     "pump": "neuraxis.validation.pump",
+    "scs": "neuraxis.validation.scs",
 }
 ROLES = ("validation", "calibration", "analytic")
 
