@@ -21,7 +21,8 @@ EXIT_VALIDATION_FAILED = 1
 @user_errors
 def validate(
     areas: Annotated[list[str] | None, typer.Argument(
-        help="Areas to compute (default: all): axons, pump.", show_default=False)] = None,
+        help="Areas to compute (default: all): axons, pump, scs (scs takes minutes: "
+             "meshes and SCS runs).", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")
                        ] = False,
     markdown: Annotated[bool, typer.Option(
