@@ -83,8 +83,9 @@ def plot_spread(result: SpreadResult, path: str | Path, *, window_cm: float | No
                 textcoords="offset points", color="crimson", fontsize=8, va="bottom")
     rost, caud = r.half_width_rostral_cm[-1], r.half_width_caudal_cm[-1]
     ax.hlines(0.1 * peak, tip_cm - rost, tip_cm + caud, color="grey", lw=1.0, ls=":")
-    ax.text(0.98, 0.97, f"10 % of peak at {r.times_h[-1]:g} h (dotted):\n"
-            f"{rost:.2f} cm rostral, {caud:.2f} cm caudal", transform=ax.transAxes,
+    # three short lines in the upper right corner, clear of the tip label
+    ax.text(0.98, 0.97, f"10 % of peak at {r.times_h[-1]:g} h\n(dotted): {rost:.2f} cm "
+            f"rostral,\n{caud:.2f} cm caudal", transform=ax.transAxes,
             ha="right", va="top", fontsize=8, color="dimgrey")
     for b in bounds_cm:
         if lo <= b <= hi:
