@@ -48,6 +48,7 @@ def test_bridge_keeps_the_dose_the_window_halves_it(tmp_path: Path) -> None:
     ("pump_flex_boluses.yaml", "2,3", "closer than the lockout"),
     ("pump_morphine_40ml.yaml", "2", "has no patient bolus"),
     ("pump_flex_boluses.yaml", "2,x", "Expected hours separated by commas"),
+    ("pump_flex_boluses.yaml", "0,4,8,12,16", "5 boluses within 24 h from 0 h exceed"),
 ])
 def test_bad_bolus_times_are_refused(tmp_path: Path, example: str, times: str,
                                      message: str) -> None:

@@ -47,12 +47,16 @@ def _bolus_events(rx: Any, plan: Any, drug: str, times_h: list[float], hours: fl
     if times_h and rx.bolus is None:
         raise NeuraxisInputError(
             "Invalid value for '--bolus-times': the prescription has no patient bolus")
-    if rx.bolus is not None and len(times_h) > rx.bolus.max_boluses_per_day * max(
-            1, int(hours // 24) + 1):
-        raise NeuraxisInputError(
-            f"Invalid value for '--bolus-times': {len(times_h)} boluses exceed the "
-            f"prescription's {rx.bolus.max_boluses_per_day} per 24 h")
-    gaps = [b - a for a, b in zip(sorted(times_h), sorted(times_h)[1:], strict=False)]
+    ordered = sorted(times_h)
+    if rx.bolus is not None:
+        most = rx.bolus.max_boluses_per_day
+        for i, t in enumerate(ordered):
+            within = sum(1 for u in ordered[i:] if u < t + 24.0)
+            if within > most:
+                raise NeuraxisInputError(
+                    f"Invalid value for '--bolus-times': {within} boluses within 24 h from "
+                    f"{t:g} h exceed the prescription's {most} per 24 h")
+    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
     if rx.bolus is not None and any(g * 60 < rx.bolus.lockout_min for g in gaps):
         raise NeuraxisInputError(
             f"Invalid value for '--bolus-times': boluses closer than the lockout "
