@@ -62,6 +62,11 @@ class ThresholdResult:
         Simulations per fiber.
     n_nodes : ndarray of int
         Nodes of Ranvier simulated per fiber.
+    initiation_node : ndarray of int
+        Node (0-based, along the cable) where the action potential started in the
+        lowest-amplitude firing run of the final search stage (the run that sets the
+        threshold): the node whose membrane crossed the detection voltage first; -1
+        where the fiber never fired.
     settings : dict
         dt_us, rel_tol, tstop_ms, model, backend and the other settings used.
     """
@@ -71,6 +76,12 @@ class ThresholdResult:
     n_simulations: np.ndarray
     n_nodes: np.ndarray
     settings: dict = field(default_factory=dict)
+    initiation_node: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.initiation_node is None:
+            object.__setattr__(self, "initiation_node",
+                               np.full(self.threshold_ma.size, -1, dtype=int))
 
     def to_dict(self) -> dict:
         """JSON-ready: ``{"fibers": [one dict per fiber], "settings": {...}}`` (NaN -> None)."""
@@ -85,6 +96,7 @@ class ThresholdResult:
                 "status": str(self.status[i]),
                 "n_simulations": int(self.n_simulations[i]),
                 "n_nodes": int(self.n_nodes[i]),
+                "initiation_node": int(self.initiation_node[i]),
             })
         return out
 
@@ -338,6 +350,7 @@ def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_
     thr = np.full(n, np.nan)
     status = np.empty(n, dtype=object)
     n_sim = np.zeros(n, dtype=int)
+    init_node = np.full(n, -1, dtype=int)
     done_before = 0
     logger.info("finding thresholds of %d fibers in %d group(s), dt %.3g us", n, len(groups),
                 dt_us)
@@ -347,14 +360,20 @@ def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_
         ve_b = np.stack([ves[i] for i in idx], axis=-1)
         # fibers whose own tstop is shorter than the group's just run longer: harmless
 
-        def make_fires(s_dt_us: float, batch=batch, ve_b=ve_b, idx=idx):
+        lowest_fired = np.full(idx.size, np.inf)  # final stage: lowest amplitude that fired
+
+        def make_fires(s_dt_us: float, batch=batch, ve_b=ve_b, idx=idx,
+                       lowest_fired=lowest_fired):
             steps = int(np.ceil(tstop[idx].max() / (s_dt_us * 1e-3) - 1e-9))
             s_wave = np.stack([waves[i].samples(s_dt_us, steps) for i in idx], axis=-1)
+            final = s_dt_us == dt_us
 
             def fires(amps: np.ndarray, which: np.ndarray) -> np.ndarray:
                 res = simulate(batch.take(which), ve_b[:, which], amps, s_wave[:, which],
                                s_dt_us * 1e-3, detect_nodes=np.array(DEFAULT_DETECT_NODES),
                                predict_arrival=PREDICT_ARRIVAL, backend=backend)
+                if final:
+                    _note_initiation(res, amps, which, lowest_fired, init_node, idx)
                 return res.fired
 
             return fires
@@ -377,7 +396,26 @@ def _find_thresholds(diameter_um, distance_mm, offset_mm, pulse_width_us, sigma_
                 "interphase_gap_us": gap_us, "detect_nodes": list(DEFAULT_DETECT_NODES),
                 "integrator": "backward Euler, gates cnexp (NEURON-equivalent)"}
     n_nodes_arr = np.array([c.n_nodes for c in cables])
-    return ThresholdResult(thr, status.astype(str), n_sim, n_nodes_arr, settings)
+    init_node[~np.isfinite(thr)] = -1
+    return ThresholdResult(thr, status.astype(str), n_sim, n_nodes_arr, settings, init_node)
+
+
+def _note_initiation(res, amps: np.ndarray, which: np.ndarray, lowest_fired: np.ndarray,
+                     init_node: np.ndarray, idx: np.ndarray) -> None:
+    """Keep, per fiber, the initiation node of its lowest-amplitude firing run so far.
+
+    The initiation node is the node whose membrane crossed the detection voltage first
+    (``res.t_cross_ms``); ``lowest_fired`` and ``init_node`` are updated in place
+    (``lowest_fired`` indexed like ``which``'s group, ``init_node`` over all fibers).
+    """
+    better = np.asarray(res.fired, dtype=bool) & (amps < lowest_fired[which])
+    if not better.any():
+        return
+    t = res.t_cross_ms[:, better]
+    first = np.argmin(np.where(np.isnan(t), np.inf, t), axis=0)
+    rows = which[better]
+    lowest_fired[rows] = amps[better]
+    init_node[idx[rows]] = first
 
 
 def _geom(model: str, geometry: str) -> dict:
