@@ -26,6 +26,7 @@ from neuraxis.fibers import (
     dorsal_root_fibers,
     dorsal_root_path_mm,
     dr_diameter_law,
+    fiber_region_at_arc,
     fiber_table,
     in_dorsal_columns,
     max_nodes_on_path,
@@ -415,6 +416,70 @@ def test_fiberset_errors(dc):
         FiberSet(["dx"], [8.0], ["left"], [0.0], [0.0], [0.0], [""], (np.zeros((2, 3)),))
     with pytest.raises(NeuraxisInputError, match="'other'. Expected a FiberSet"):
         dc.concat([1, 2])
+
+
+def test_fiberset_new_columns_travel_with_take_concat_and_to_dict(dc, dr):
+    both = dc.take(np.arange(4)).concat(dr)
+    for name in ("weight_fibers", "afferent_id", "branch", "dura_arc_mm", "entry_arc_mm",
+                 "branch_arc_mm"):
+        col = getattr(both, name)
+        assert len(col) == len(both) and not col.flags.writeable, name
+    assert both.afferent_id.dtype.kind == "i"
+    assert len(set(both.afferent_id)) == len(set(dc.afferent_id[:4])) + len(set(dr.afferent_id))
+    assert set(both.branch[:4]) == {""} and set(both.branch[4:]) <= {"ascending", "descending"}
+    assert np.all(np.isnan(both.dura_arc_mm[:4])) and np.all(np.isnan(both.branch_arc_mm[:4]))
+    k = 4 + 1
+    assert 0 < both.dura_arc_mm[k] < both.entry_arc_mm[k] < both.branch_arc_mm[k]
+    assert both.branch_arc_mm[k] < both.path_length_mm[k]
+    sub = both.take([k, 0])
+    assert sub.afferent_id[0] == both.afferent_id[k] and sub.branch[0] == both.branch[k]
+    rec = both.to_dict()["fibers"]
+    assert rec[0]["branch"] == "" and rec[0]["dura_arc_mm"] is None
+    assert rec[k]["branch_arc_mm"] == pytest.approx(both.branch_arc_mm[k])
+    assert rec[k]["afferent_id"] == int(both.afferent_id[k])
+    assert rec[k]["weight_fibers"] == pytest.approx(both.weight_fibers[k])
+    json.dumps(both.to_dict(), allow_nan=False)
+    # concat keeps a shared id shared and moves the other set's ids past this one's
+    twice = dr.concat(dr)
+    n = len(dr)
+    assert np.all(twice.afferent_id[n:] > dr.afferent_id.max())
+    np.testing.assert_array_equal(np.diff(twice.afferent_id[n:]), np.diff(dr.afferent_id))
+
+
+def test_fiber_region_at_arc(dc, dr):
+    i = 0
+    e, b = float(dr.entry_arc_mm[i]), float(dr.branch_arc_mm[i])
+    s = np.array([0.0, float(dr.dura_arc_mm[i]), e - 1e-6, e, 0.5 * (e + b), b,
+                  float(dr.path_length_mm[i])])
+    assert list(fiber_region_at_arc(dr, i, s)) == ["root", "root", "root", "drez", "drez",
+                                                   "dc", "dc"]
+    assert str(fiber_region_at_arc(dr, i, 0.0)) == "root"
+    assert set(fiber_region_at_arc(dc, 3, np.linspace(0, 80, 5))) == {"dc"}
+    with pytest.raises(NeuraxisInputError, match="'i'. Allowed are integers"):
+        fiber_region_at_arc(dr, len(dr), 1.0)
+    with pytest.raises(NeuraxisInputError, match="'fibers'. Expected a FiberSet"):
+        fiber_region_at_arc([1], 0, 1.0)
+
+
+def test_fiberset_new_column_errors():
+    one = (np.zeros((2, 3)),)
+    base = (["dr"], [10.0], ["left"], [0.0], [0.0], [0.0], ["T11"], one)
+    with pytest.raises(NeuraxisInputError, match="'weight_fibers' .element 0.. Allowed range"):
+        FiberSet(*base, weight_fibers=[-1.0])
+    with pytest.raises(NeuraxisInputError, match="'branch'. Allowed values"):
+        FiberSet(*base, branch=["up"])
+    with pytest.raises(NeuraxisInputError, match="needs a branch"):
+        FiberSet(*base, branch=[""])
+    with pytest.raises(NeuraxisInputError, match="dorsal-column fiber has branch"):
+        FiberSet(["dc"], [10.0], ["left"], [0.0], [0.0], [0.0], [""], one,
+                 branch=["ascending"])
+    with pytest.raises(NeuraxisInputError, match="dura <= entry <= branch"):
+        FiberSet(*base, entry_arc_mm=[5.0], branch_arc_mm=[4.0])
+    with pytest.raises(NeuraxisInputError, match="'afferent_id'. Expected integers"):
+        FiberSet(*base, afferent_id=[0.5])
+    plain = FiberSet(*base)  # defaults: weight 1, own id, DR rows ascending
+    assert (plain.weight_fibers[0], plain.afferent_id[0], plain.branch[0]) == (1.0, 0,
+                                                                             "ascending")
 
 
 def test_fibers_modules_import_one_way():

@@ -6,7 +6,9 @@ Public API
 dorsal_column_fibers : straight DC fibers, dense near the dorsal surface.
 dorsal_root_fibers : curved DR fibers from the root sleeve into the dorsal column.
 scs_fibers : both, as ``scs run`` evaluates them (DC then DR near the cathodes).
-FiberSet : the population (kind, diameter, side, position, segment, paths).
+FiberSet : the population (kind, diameter, side, position, segment, paths, weights,
+    afferent ids, DR branch and the arc lengths where a DR path's regions meet).
+fiber_region_at_arc : 'root', 'drez' or 'dc' at arc lengths along a fiber.
 compartment_points_mm : a cable's compartment centres laid along a path (mm).
 max_nodes_on_path : how many nodes of Ranvier fit on a path.
 cord_segments, cord_segment_at : cord segment names of the entry zones ('T11').
@@ -31,7 +33,7 @@ from neuraxis.fibers.dorsal_root import (
     dorsal_root_entries_mm,
     dorsal_root_fibers,
 )
-from neuraxis.fibers.fiberset import FiberSet
+from neuraxis.fibers.fiberset import BRANCHES, REGIONS, FiberSet, fiber_region_at_arc
 from neuraxis.fibers.paths import (
     RootPath,
     arc_length_mm,
@@ -44,9 +46,9 @@ from neuraxis.fibers.paths import (
 from neuraxis.fibers.population import scs_fibers
 
 __all__ = [
-    "SEGMENT_NAMES", "DiameterLaw", "FiberSet", "RootPath", "arc_length_mm",
+    "BRANCHES", "REGIONS", "SEGMENT_NAMES", "DiameterLaw", "FiberSet", "RootPath", "arc_length_mm",
     "compartment_points_mm", "cord_segment_at", "cord_segments", "dc_depth_fraction",
     "dc_diameter_law", "dorsal_column_depth_mm", "dorsal_column_fibers",
     "dorsal_root_entries_mm", "dorsal_root_fibers", "dorsal_root_path_mm", "dr_diameter_law",
-    "fiber_table", "in_dorsal_columns", "max_nodes_on_path", "scs_fibers",
+    "fiber_region_at_arc", "fiber_table", "in_dorsal_columns", "max_nodes_on_path", "scs_fibers",
 ]

@@ -195,8 +195,10 @@ def dorsal_root_fibers(anatomy, *, n_per_root: int, seed: int = 0,
                     sleeve_length_mm=plan[float(z_root)][0],
                     incord_ascend_mm=plan[float(z_root)][1], **geo)
                 e = rp.path_mm[rp.entry_index]
+                s = arc_length_mm(rp.path_mm)
                 rows.append((side, diam[i], e[0], e[1], name, rp.path_mm,
-                             arc_length_mm(rp.path_mm)[rp.entry_index]))
-    side, diam, x, y, seg, paths, arc = zip(*rows, strict=True)
+                             s[rp.entry_index], s[rp.dura_index], s[rp.branch_index]))
+    side, diam, x, y, seg, paths, arc, dura, branch = zip(*rows, strict=True)
     m = len(rows)
-    return FiberSet(np.full(m, "dr"), diam, side, x, y, np.zeros(m), seg, paths, arc)
+    return FiberSet(np.full(m, "dr"), diam, side, x, y, np.zeros(m), seg, paths, arc,
+                    branch=np.full(m, "ascending"), dura_arc_mm=dura, branch_arc_mm=branch)

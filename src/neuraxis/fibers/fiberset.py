@@ -14,8 +14,15 @@ from neuraxis.fibers.paths import arc_length_mm
 
 KINDS = ("dc", "dr")
 SIDES = ("left", "right")
+#: Values of ``FiberSet.branch``: '' (dorsal column), or the DR afferent's branch.
+BRANCHES = ("", "ascending", "descending")
+#: Values of :func:`fiber_region_at_arc`.
+REGIONS = ("root", "drez", "dc")
 _COLUMNS = ("kind", "diameter_um", "side", "x_mm", "y_mm", "depth_mm", "segment",
-            "entry_arc_mm")
+            "entry_arc_mm", "weight_fibers", "afferent_id", "branch", "dura_arc_mm",
+            "branch_arc_mm")
+_STR = ("kind", "side", "segment", "branch")
+_ARCS = ("dura_arc_mm", "entry_arc_mm", "branch_arc_mm")
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -47,6 +54,23 @@ class FiberSet:
         rostral; DR: from the root sleeve to the ascending branch).
     entry_arc_mm : ndarray (n,), optional
         DR: arc length (mm from the path start) of the cord entry; DC: NaN.
+    weight_fibers : ndarray (n,), optional
+        How many real fibers of the modelled anatomy this row stands for (>= 0); a
+        weighted count ``sum(weight_fibers[recruited])`` estimates real fibers. Default 1.
+        The two rows of one DR afferent carry the same weight (count an afferent once,
+        e.g. by ``afferent_id``).
+    afferent_id : ndarray of int (n,), optional
+        Which afferent a row belongs to: the ascending and descending rows of one DR
+        afferent share it; every DC fiber has its own. Default ``0..n-1``.
+    branch : ndarray of str (n,), optional
+        DR: 'ascending' or 'descending' (the afferent's branch in the dorsal column that
+        this row follows); DC: ''. Default '' for DC rows, 'ascending' for DR rows.
+    dura_arc_mm : ndarray (n,), optional
+        DR: arc length where the path enters the dural sac (end of the root sleeve);
+        DC: NaN.
+    branch_arc_mm : ndarray (n,), optional
+        DR: arc length where the path leaves the entry zone and its turn and becomes a
+        longitudinal dorsal-column branch; DC: NaN. ``dura <= entry <= branch``.
     """
 
     kind: np.ndarray
@@ -58,25 +82,41 @@ class FiberSet:
     segment: np.ndarray
     paths_mm: tuple[np.ndarray, ...]
     entry_arc_mm: np.ndarray | None = field(default=None)
+    weight_fibers: np.ndarray | None = field(default=None)
+    afferent_id: np.ndarray | None = field(default=None)
+    branch: np.ndarray | None = field(default=None)
+    dura_arc_mm: np.ndarray | None = field(default=None)
+    branch_arc_mm: np.ndarray | None = field(default=None)
 
     def __post_init__(self) -> None:
         n = len(self.paths_mm)
-        if self.entry_arc_mm is None:
-            object.__setattr__(self, "entry_arc_mm", np.full(n, np.nan))
+        defaults = {"weight_fibers": lambda: np.ones(n), "afferent_id": lambda: np.arange(n),
+                    "branch": lambda: np.where(np.asarray(self.kind) == "dr", "ascending", "")}
         for name in _COLUMNS:
-            dtype = str if name in ("kind", "side", "segment") else float
-            a = np.asarray(getattr(self, name), dtype=dtype).reshape(-1)
+            if getattr(self, name) is None:
+                make = defaults.get(name, lambda: np.full(n, np.nan))
+                object.__setattr__(self, name, make())
+        for name in _COLUMNS:
+            dtype = str if name in _STR else int if name == "afferent_id" else float
+            raw = np.asarray(getattr(self, name))
+            if name == "afferent_id" and raw.size and not (
+                    raw.dtype.kind in "iu" or np.all(np.asarray(raw, float) % 1 == 0)):
+                raise NeuraxisInputError(
+                    f"Invalid value for 'afferent_id'. Expected integers, but got {raw!r}")
+            a = np.asarray(raw, dtype=dtype).reshape(-1)
             object.__setattr__(self, name, _frozen(a))
         if any(len(getattr(self, k)) != n for k in _COLUMNS):
             desc = ", ".join(f"{k}={len(getattr(self, k))}" for k in _COLUMNS)
             raise NeuraxisInputError(
                 f"Invalid FiberSet: every field needs one entry per path ({n} paths), got {desc}")
-        for name, allowed in (("kind", KINDS), ("side", SIDES)):
+        for name, allowed in (("kind", KINDS), ("side", SIDES), ("branch", BRANCHES)):
             bad = ~np.isin(getattr(self, name), allowed)
             if bad.any():
                 check_option(name, str(getattr(self, name)[bad][0]), allowed)
         if n:
             check_range("diameter_um", self.diameter_um, *MRG_RANGE_UM, "um")
+            check_range("weight_fibers", self.weight_fibers, 0.0, None)
+        self._check_branches_and_arcs()
         paths = []
         for i, p in enumerate(self.paths_mm):
             q = np.asarray(p, dtype=float)
@@ -86,6 +126,30 @@ class FiberSet:
                     f"m >= 2, but got shape {q.shape}")
             paths.append(q if q is p and not q.flags.writeable else _frozen(q))
         object.__setattr__(self, "paths_mm", tuple(paths))
+
+    def _check_branches_and_arcs(self) -> None:
+        dc = self.kind == "dc"
+        if np.any(self.branch[dc] != ""):
+            raise NeuraxisInputError("Invalid FiberSet: a dorsal-column fiber has branch "
+                                     f"{str(self.branch[dc][self.branch[dc] != ''][0])!r}; "
+                                     "allowed is '' (branches are for 'dr' rows)")
+        if np.any(self.branch[~dc] == ""):
+            raise NeuraxisInputError("Invalid FiberSet: every dorsal-root row needs a branch, "
+                                     "'ascending' or 'descending', but got ''")
+        arcs = np.column_stack([getattr(self, k) for k in _ARCS]) if len(self) else None
+        if arcs is None or not (~dc).any():
+            return
+        a = arcs[~dc]
+        known = np.isfinite(a)
+        if np.any(a[known] < 0):
+            raise NeuraxisInputError("Invalid FiberSet: arc lengths (dura_arc_mm, "
+                                     "entry_arc_mm, branch_arc_mm) must be >= 0 mm")
+        for j in range(2):
+            both = known[:, j] & known[:, j + 1]
+            if np.any(a[both, j] > a[both, j + 1] + 1e-9):
+                raise NeuraxisInputError(
+                    f"Invalid FiberSet: a dorsal-root row has {_ARCS[j]} > {_ARCS[j + 1]}; "
+                    "expected dura <= entry <= branch along the path")
 
     def __len__(self) -> int:
         return len(self.paths_mm)
@@ -118,12 +182,20 @@ class FiberSet:
                         paths_mm=tuple(self.paths_mm[i] for i in idx))
 
     def concat(self, other: FiberSet) -> FiberSet:
-        """This set followed by ``other``."""
+        """This set followed by ``other``.
+
+        ``other``'s ``afferent_id`` values are shifted past this set's largest, so that
+        afferents of the two sets stay distinct (rows that shared an id still do).
+        """
         if not isinstance(other, FiberSet):
             raise NeuraxisInputError(
                 f"Invalid value for 'other'. Expected a FiberSet, but got {type(other).__name__}")
-        return FiberSet(**{k: np.concatenate([getattr(self, k), getattr(other, k)])
-                           for k in _COLUMNS}, paths_mm=self.paths_mm + other.paths_mm)
+        cols = {k: np.concatenate([getattr(self, k), getattr(other, k)]) for k in _COLUMNS}
+        if len(self) and len(other):
+            shift = int(self.afferent_id.max()) + 1 - int(other.afferent_id.min())
+            cols["afferent_id"] = np.concatenate([self.afferent_id,
+                                                  other.afferent_id + max(shift, 0)])
+        return FiberSet(**cols, paths_mm=self.paths_mm + other.paths_mm)
 
     def to_dict(self) -> dict[str, Any]:
         """The population as JSON-ready data (no paths; NaN as None), lengths in mm.
@@ -133,7 +205,8 @@ class FiberSet:
         dict
             ``{"n_fibers": n, "n_dc": ..., "n_dr": ..., "fibers": [...]}`` with one dict
             per fiber: index, kind, diameter_um, side, x_mm, y_mm, depth_mm, segment,
-            path_length_mm, entry_arc_mm.
+            path_length_mm, weight_fibers, afferent_id, branch, dura_arc_mm,
+            entry_arc_mm, branch_arc_mm (arcs None for DC).
         """
         lengths = self.path_length_mm
         def fl(v):
@@ -142,7 +215,48 @@ class FiberSet:
                  "diameter_um": float(self.diameter_um[i]), "side": str(self.side[i]),
                  "x_mm": float(self.x_mm[i]), "y_mm": float(self.y_mm[i]),
                  "depth_mm": float(self.depth_mm[i]), "segment": str(self.segment[i]),
-                 "path_length_mm": float(lengths[i]), "entry_arc_mm": fl(self.entry_arc_mm[i])}
+                 "path_length_mm": float(lengths[i]),
+                 "weight_fibers": float(self.weight_fibers[i]),
+                 "afferent_id": int(self.afferent_id[i]), "branch": str(self.branch[i]),
+                 **{k: fl(getattr(self, k)[i]) for k in _ARCS}}
                 for i in range(len(self))]
         n_dc = int(np.sum(self.kind == "dc"))
         return {"n_fibers": len(self), "n_dc": n_dc, "n_dr": len(self) - n_dc, "fibers": rows}
+
+
+def fiber_region_at_arc(fibers: FiberSet, i: int, arc_mm: np.ndarray | float) -> np.ndarray:
+    """Where along fiber ``i`` each arc length lies: 'root', 'drez' or 'dc'.
+
+    Dorsal-root rows: 'root' before the cord entry (``entry_arc_mm``: root sleeve and
+    rootlet), 'drez' from the entry to ``branch_arc_mm`` (entry zone and the turn into
+    the dorsal column), 'dc' from there on (the longitudinal ascending or descending
+    branch). Dorsal-column fibers: 'dc' everywhere.
+
+    Parameters
+    ----------
+    fibers : FiberSet
+    i : int
+        Row index.
+    arc_mm : float or array-like
+        Arc length(s) from the path's first point, mm.
+
+    Returns
+    -------
+    numpy.ndarray of str
+        Same shape as ``arc_mm`` (0-d for a scalar; ``str(out)`` gives the name).
+    """
+    if not isinstance(fibers, FiberSet):
+        raise NeuraxisInputError(
+            f"Invalid value for 'fibers'. Expected a FiberSet, but got {type(fibers).__name__}")
+    n = len(fibers)
+    if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not -n <= i < n:
+        raise NeuraxisInputError(
+            f"Invalid value for 'i'. Allowed are integers in [0, {n - 1}], but got {i!r}")
+    s = np.asarray(arc_mm, dtype=float)
+    if fibers.kind[i] == "dc":
+        return np.full(s.shape, "dc")
+    entry, branch = float(fibers.entry_arc_mm[i]), float(fibers.branch_arc_mm[i])
+    if not (math.isfinite(entry) and math.isfinite(branch)):
+        raise NeuraxisInputError(
+            f"Invalid FiberSet: dorsal-root row {i} has no entry_arc_mm / branch_arc_mm")
+    return np.where(s < entry, "root", np.where(s < branch, "drez", "dc"))

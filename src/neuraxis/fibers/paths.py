@@ -245,13 +245,15 @@ class RootPath(NamedTuple):
     """One dorsal-root fiber trajectory and where its parts meet.
 
     ``path_mm[:dura_index + 1]`` is the root-sleeve part (outside the dural sac),
-    ``path_mm[dura_index:entry_index + 1]`` the rootlet in the CSF and
-    ``path_mm[entry_index:]`` the part inside the cord.
+    ``path_mm[dura_index:entry_index + 1]`` the rootlet in the CSF,
+    ``path_mm[entry_index:branch_index + 1]`` the entry zone and the turn into the
+    dorsal column and ``path_mm[branch_index:]`` the longitudinal branch.
     """
 
     path_mm: np.ndarray
     dura_index: int
     entry_index: int
+    branch_index: int = -1
 
 
 def dorsal_root_path_mm(anatomy, side: str, z_entry_mm: float, *,
@@ -344,7 +346,8 @@ def dorsal_root_path_mm(anatomy, side: str, z_entry_mm: float, *,
                                       np.full(n_up - 1, tgt_xy[1]), z_up]))
     path = np.concatenate(parts)
     dura_index = sleeve_pts.shape[0] - 1
-    return RootPath(path, dura_index, dura_index + rootlet.shape[0] - 1)
+    entry_index = dura_index + rootlet.shape[0] - 1
+    return RootPath(path, dura_index, entry_index, entry_index + turn_pts.shape[0] - 1)
 
 
 __all__ = ["POINTS_PER_MM", "RootPath", "arc_length_mm", "bezier_mm", "compartment_points_mm",
