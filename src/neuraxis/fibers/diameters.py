@@ -123,17 +123,42 @@ def dc_diameter_law(diameter_range_um: tuple[float, float] | None = None) -> Dia
     return DiameterLaw("lognormal", mu, sd, lo, hi)
 
 
+def mrg_diameter_for_cv_um(cv_m_per_s: np.ndarray | float) -> np.ndarray:
+    """MRG fiber diameter (um) that conducts at ``cv_m_per_s``.
+
+    Linear interpolation of the measured MRG table ``dr_diameter.mrg_cv_table`` in
+    ``fibers.yaml`` (``neuraxis.axons.conduction_velocity``, 5.7-16 um: 25-92 m/s);
+    velocities outside it are refused.
+    """
+    table = table_values("dr_diameter")["mrg_cv_table"]
+    d = np.array(sorted(float(k) for k in table))
+    v = np.array([float(table[k]) for k in sorted(table, key=float)])
+    cv = check_range("cv_m_per_s", cv_m_per_s, float(v[0]), float(v[-1]), "m/s")
+    return np.interp(np.asarray(cv, dtype=float), v, d)
+
+
 def dr_diameter_law(diameter_range_um: tuple[float, float] | None = None) -> DiameterLaw:
-    """Dorsal-root (large afferent) diameter law: normal 11.0 +- 1.5 um in 9-15 um.
+    """Dorsal-root (large afferent) diameter law, as MRG diameters of measured velocities.
+
+    Human dorsal-root touch afferents conduct at 31-49 m/s (Schalow's group velocities,
+    ``fibers.yaml``); velocity is taken as normal, 41 +- 7 m/s cut to 28-55 m/s, and
+    mapped to the MRG diameter that conducts at it (:func:`mrg_diameter_for_cv_um`):
+    a normal of mean ~8.0 um and sd ~1.07 um cut to ~6.0-10.0 um. (The same fibres'
+    histological diameters, 9-13 um, would conduct ~1.5x too fast in the MRG model.)
 
     Parameters
     ----------
     diameter_range_um : (float, float), optional
-        (low, high) in um within 2-16 um; default 9-15 um.
+        (low, high) in um within 2-16 um; default the velocity range's diameters.
     """
     v = table_values("dr_diameter")
-    lo, hi = float_pair("diameter_range_um", diameter_range_um, v["default_range_um"], _DIAM)
-    return DiameterLaw("normal", float(v["mean_um"]), float(v["sd_um"]), lo, hi)
+    mean, sd = float(v["mean_cv_m_per_s"]), float(v["sd_cv_m_per_s"])
+    d_mean, d_lo_sd, d_hi_sd, d_lo, d_hi = (float(x) for x in mrg_diameter_for_cv_um(
+        [mean, mean - sd, mean + sd, *v["cv_range_m_per_s"]]))
+    lo, hi = float_pair("diameter_range_um", diameter_range_um, (round(d_lo, 3),
+                                                                round(d_hi, 3)), _DIAM)
+    return DiameterLaw("normal", d_mean, 0.5 * (d_hi_sd - d_lo_sd), lo, hi)
 
 
-__all__ = ["MRG_RANGE_UM", "DiameterLaw", "dc_diameter_law", "dr_diameter_law"]
+__all__ = ["MRG_RANGE_UM", "DiameterLaw", "dc_diameter_law", "dr_diameter_law",
+           "mrg_diameter_for_cv_um"]

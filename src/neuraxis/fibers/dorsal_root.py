@@ -66,23 +66,42 @@ def cord_segments(anatomy) -> dict[float, str]:
     return {float(z): cord_segment_at(a, float(z)) for z in zs}
 
 
-def _root_plan(a, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Entries whose roots fit in the model, with their sleeve and ascending lengths (mm).
+def _root_plan(a, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Entries whose roots fit in the model, with their sleeve lengths (mm).
 
-    The sleeve (caudal end) and the ascending branch (rostral end) are shortened, down to
-    their table minima, so that every fiber (rootlet spread included) stays
-    ``z_margin_mm`` inside the model's ends.
+    The sleeve (caudal end) is shortened, down to its table minimum, so that every
+    fiber (rootlet spread included) stays ``z_margin_mm`` inside the model's caudal end;
+    a root fits if its ascending branch can also run ``min_incord_ascend_mm`` straight
+    before the rostral margin.
     """
     room = a.length_mm / 2 - float(p["z_margin_mm"])
     spread = 0.5 * float(p["rootlet_z_spread_mm"])
+    turn = float(p["incord_turn_mm"])
     z = a.segment_entry_z_mm(margin_mm=0.0, rostral_rise_mm=0.0)
     sleeve = np.minimum(float(p["sleeve_length_mm"]),
                         z - spread - float(p["rootlet_rise_mm"]) + room)
-    ascend = np.minimum(float(p["incord_ascend_mm"]),
-                        room - z - spread - float(p["incord_turn_mm"]))
+    ascend = room - z - spread - turn / 6.0 - turn
     ok = ((sleeve >= float(p["min_sleeve_length_mm"]) - 1e-9)
           & (ascend >= float(p["min_incord_ascend_mm"]) - 1e-9))
-    return z[ok], sleeve[ok], ascend[ok]
+    return z[ok], sleeve[ok]
+
+
+def dr_afferents_per_root(diameter_range_um: tuple[float, float] | None = None) -> float:
+    """Real large myelinated afferents in one thoracic dorsal root (one side), in range.
+
+    ``root_myelinated_fibres x large_fraction`` of ``dr_count`` in ``fibers.yaml``
+    (15,000 x 0.2 = 3,000, both **assumed**), scaled by the share of the velocity law
+    inside ``diameter_range_um`` relative to its default range.
+    """
+    from scipy.special import ndtr
+
+    c = table_values("dr_count")
+    law, full = dr_diameter_law(diameter_range_um), dr_diameter_law()
+
+    def mass(lw):
+        return float(ndtr(lw._z(lw.high_um)) - ndtr(lw._z(lw.low_um)))
+    share = 1.0 if law.low_um == law.high_um else mass(law) / mass(full)
+    return float(c["root_myelinated_fibres"]) * float(c["large_fraction"]) * share
 
 
 def dorsal_root_entries_mm(anatomy, *, z_center_mm: float = 0.0,
@@ -128,27 +147,34 @@ def dorsal_root_fibers(anatomy, *, n_per_root: int, seed: int = 0,
                        z_center_mm: float = 0.0, n_segments: int | None = None,
                        z_window_mm: float | None = None,
                        diameter_range_um: tuple[float, float] | None = None) -> FiberSet:
-    """Dorsal-root fibers of the segments under and near the lead, both sides.
+    """Dorsal-root afferents of the segments under and near the lead, both sides, each as
+    two rows: its ascending and its descending branch.
 
-    Each root (one segment, one side) gets ``n_per_root`` fibers. A fiber's rootlet
-    enters the cord ``U(-2, 2)`` mm from the root's entry z at ``45 + U(-3, 3)`` deg
-    off the dorsal midline, and its ascending branch lies at ``30 + U(-3, 3)`` deg and
-    normalised radius ``0.9 + U(-0.03, 0.03)`` (``dr_path`` in ``fibers.yaml``); the
-    trajectory is :func:`neuraxis.fibers.paths.dorsal_root_path_mm`: 10 mm of root
-    sleeve outside the dura, the rootlet through the CSF, then into the dorsal column
-    near the dorsal horn and 14 mm rostrally, about 36 mm in all. Near the model's ends
-    the sleeve (down to 4 mm) or the ascending branch (down to 6 mm) is shortened to
-    fit, keeping >= 29 mm (21 nodes of a 15 um MRG fiber). The right root mirrors the
-    left one (same draws).
+    Each root (one segment, one side) gets ``n_per_root`` afferents. An afferent's
+    rootlet enters the cord ``U(-2, 2)`` mm from the root's entry z at ``45 + U(-3, 3)``
+    deg off the dorsal midline; its branches lie at ``30 + U(-3, 3)`` deg and normalised
+    radius ``0.9 + U(-0.03, 0.03)`` (``dr_path`` in ``fibers.yaml``). Its trajectory
+    (:func:`neuraxis.fibers.paths.dorsal_root_path_mm`): 10 mm of root sleeve outside
+    the dura, the rootlet through the CSF, the stem into the dorsal column, the
+    bifurcation, then either the ascending branch, which runs to ``z_margin_mm`` (2 mm)
+    inside the model's rostral end (the long ascending branches reach the medulla), or
+    the descending branch: a 4 mm turn and 10 mm caudally (cut 2 mm inside the model's
+    caudal end). The cable engine simulates unbranched cables, so the two branches are
+    two rows sharing ``afferent_id`` and identical up to the bifurcation. Near the
+    model's caudal end the sleeve is shortened (down to 4 mm); a root whose ascending
+    branch cannot run 6 mm straight is left out. The right root mirrors the left one.
 
-    Diameters: :func:`dr_diameter_law`, normal 11.0 +- 1.5 um cut to 9-15 um (large
-    root afferents; group peaks of human dorsal-root afferents 9-13 um, Schalow).
+    Diameters: :func:`dr_diameter_law`, MRG diameters of the measured velocities of
+    human dorsal-root touch afferents (~8.0 +- 1.07 um in ~6.0-10.0 um); both rows of
+    an afferent share it. ``weight_fibers`` of each row: the root's real large
+    afferents (:func:`dr_afferents_per_root`, 3,000, assumed) / ``n_per_root``, so a
+    weighted count of *afferents* (each ``afferent_id`` once) estimates real fibres.
 
     Parameters
     ----------
     anatomy : SpineAnatomy
     n_per_root : int
-        Fibers per root and side (1 to 10,000).
+        Afferents per root and side (1 to 10,000); rows are twice that.
     seed : int
         Seed of the numpy Generator (>= 0).
     z_center_mm : float
@@ -159,13 +185,15 @@ def dorsal_root_fibers(anatomy, *, n_per_root: int, seed: int = 0,
         Keep the roots whose entries lie within ``z_window_mm / 2`` of ``z_center_mm``.
         With neither, every root that fits in the model.
     diameter_range_um : (float, float), optional
-        Diameter range, um, within 2-16 um; default 9-15 um.
+        Diameter range, um, within 2-16 um; default the velocity law's (~6.0-10.0 um).
 
     Returns
     -------
     FiberSet
-        ``kind`` 'dr'; ``segment`` the root's cord segment (:func:`cord_segment_at`);
-        ``x_mm``, ``y_mm`` the cord entry point; ``entry_arc_mm`` its arc length.
+        ``kind`` 'dr'; per root, side and afferent the 'ascending' then the
+        'descending' row; ``segment`` the root's cord segment (:func:`cord_segment_at`);
+        ``x_mm``, ``y_mm`` the cord entry point; ``dura_arc_mm``, ``entry_arc_mm``,
+        ``branch_arc_mm`` where the path enters the sac, the cord and its straight branch.
     """
     a = check_spine(anatomy)
     n_per = check_int("n_per_root", n_per_root, 1, 10_000)
@@ -174,11 +202,15 @@ def dorsal_root_fibers(anatomy, *, n_per_root: int, seed: int = 0,
                                      z_window_mm=z_window_mm)
     p = table_values("dr_path")
     law = dr_diameter_law(diameter_range_um)
+    weight = dr_afferents_per_root(diameter_range_um) / n_per
     rng = np.random.default_rng(seed)
     def u(spread):
         return rng.uniform(-0.5, 0.5, n_per) * float(spread)
-    geo = {k: float(p[k]) for k in ("rootlet_rise_mm", "incord_turn_mm")}
-    plan = {float(z): (s, up) for z, s, up in zip(*_root_plan(a, p), strict=True)}
+    turn = float(p["incord_turn_mm"])
+    geo = {"rootlet_rise_mm": float(p["rootlet_rise_mm"]), "incord_turn_mm": turn,
+           "stem_fraction": float(p["stem_fraction"])}
+    z_top = a.length_mm / 2 - float(p["z_margin_mm"])
+    plan = dict(zip(*(map(float, v) for v in _root_plan(a, p)), strict=True))
     rows = []
     for z_root in entries:
         name = cord_segment_at(a, float(z_root))
@@ -187,18 +219,26 @@ def dorsal_root_fibers(anatomy, *, n_per_root: int, seed: int = 0,
         diam = law.sample(rng, n_per)
         for side in SIDES:
             for i in range(n_per):
-                rp = dorsal_root_path_mm(
-                    a, side, float(z_root + dz[i]),
-                    entry_angle_deg=float(p["entry_angle_deg"]) + dang[i],
-                    incord_angle_deg=float(p["incord_angle_deg"]) + dth[i],
-                    incord_radius=float(p["incord_radius"]) + drad[i],
-                    sleeve_length_mm=plan[float(z_root)][0],
-                    incord_ascend_mm=plan[float(z_root)][1], **geo)
-                e = rp.path_mm[rp.entry_index]
-                s = arc_length_mm(rp.path_mm)
-                rows.append((side, diam[i], e[0], e[1], name, rp.path_mm,
-                             s[rp.entry_index], s[rp.dura_index], s[rp.branch_index]))
-    side, diam, x, y, seg, paths, arc, dura, branch = zip(*rows, strict=True)
+                z_e = float(z_root + dz[i])
+                b_z = z_e + turn / 6.0  # the bifurcation's z
+                lengths = {"ascending": z_top - b_z - turn,
+                           "descending": max(0.0, min(float(p["descending_length_mm"]),
+                                                      b_z - turn + z_top))}
+                afferent = len(rows) // 2
+                for branch, length in lengths.items():
+                    rp = dorsal_root_path_mm(
+                        a, side, z_e, entry_angle_deg=float(p["entry_angle_deg"]) + dang[i],
+                        incord_angle_deg=float(p["incord_angle_deg"]) + dth[i],
+                        incord_radius=float(p["incord_radius"]) + drad[i],
+                        sleeve_length_mm=plan[float(z_root)], branch=branch,
+                        branch_length_mm=length, **geo)
+                    e = rp.path_mm[rp.entry_index]
+                    s = arc_length_mm(rp.path_mm)
+                    rows.append((side, diam[i], e[0], e[1], name, rp.path_mm,
+                                 s[rp.entry_index], s[rp.dura_index], s[rp.branch_index],
+                                 afferent, branch))
+    side, diam, x, y, seg, paths, arc, dura, barc, aff, branch = zip(*rows, strict=True)
     m = len(rows)
     return FiberSet(np.full(m, "dr"), diam, side, x, y, np.zeros(m), seg, paths, arc,
-                    branch=np.full(m, "ascending"), dura_arc_mm=dura, branch_arc_mm=branch)
+                    weight_fibers=np.full(m, weight), afferent_id=aff, branch=branch,
+                    dura_arc_mm=dura, branch_arc_mm=barc)

@@ -246,8 +246,9 @@ class RootPath(NamedTuple):
 
     ``path_mm[:dura_index + 1]`` is the root-sleeve part (outside the dural sac),
     ``path_mm[dura_index:entry_index + 1]`` the rootlet in the CSF,
-    ``path_mm[entry_index:branch_index + 1]`` the entry zone and the turn into the
-    dorsal column and ``path_mm[branch_index:]`` the longitudinal branch.
+    ``path_mm[entry_index:branch_index + 1]`` the entry zone: the stem to the
+    bifurcation and the turn into the dorsal column, and ``path_mm[branch_index:]``
+    the straight longitudinal branch.
     """
 
     path_mm: np.ndarray
@@ -259,11 +260,12 @@ class RootPath(NamedTuple):
 def dorsal_root_path_mm(anatomy, side: str, z_entry_mm: float, *,
                         entry_angle_deg: float, rootlet_rise_mm: float,
                         sleeve_length_mm: float, incord_turn_mm: float,
-                        incord_ascend_mm: float, incord_angle_deg: float,
-                        incord_radius: float) -> RootPath:
-    """Trajectory of one dorsal-root fiber, from the root sleeve into the dorsal column.
+                        incord_angle_deg: float, incord_radius: float,
+                        branch: str = "ascending", branch_length_mm: float = 10.0,
+                        stem_fraction: float = 0.5) -> RootPath:
+    """Trajectory of one dorsal-root afferent along one of its dorsal-column branches.
 
-    Three smooth parts, ordered along the (afferent) fiber:
+    Ordered along the (afferent) fiber:
 
     1. root sleeve: a quadratic Bezier from a point ``sleeve_length_mm`` caudal to
        the dural exit and laterally in the middle of the lateral epidural space (the
@@ -272,11 +274,17 @@ def dorsal_root_path_mm(anatomy, side: str, z_entry_mm: float, *,
     2. rootlet: :meth:`SpineAnatomy.dorsal_rootlet_paths_mm` (in the CSF, rising
        ``rootlet_rise_mm`` to the entry zone at ``z_entry_mm``, ``entry_angle_deg``
        off the dorsal midline);
-    3. in the cord: a cubic Bezier turning from the entry point into the dorsal column
-       over ``incord_turn_mm`` of z, ending parallel to z at the cord-normalised polar
-       angle ``incord_angle_deg`` and radius ``incord_radius``, then a straight
-       ascending branch of ``incord_ascend_mm``. Its control points lie in the (convex)
-       cord, so it does too.
+    3. stem: a quadratic Bezier from the entry point ``stem_fraction`` of the way
+       towards the branch position (polar angle ``incord_angle_deg``, normalised
+       radius ``incord_radius``), rising ``incord_turn_mm / 6`` and ending transverse:
+       the bifurcation point, the same for both branches;
+    4. branch turn: a cubic Bezier from the bifurcation, leaving it transversely
+       (tangent-continuous with the stem), ending parallel to z at the branch position
+       ``incord_turn_mm`` rostral ('ascending') or caudal ('descending');
+    5. the straight branch, ``branch_length_mm`` rostrally or caudally.
+
+    Every in-cord control point lies in the (convex) cord, so the path does too. The
+    ascending and descending paths of one afferent are identical up to the bifurcation.
 
     Parameters
     ----------
@@ -291,25 +299,36 @@ def dorsal_root_path_mm(anatomy, side: str, z_entry_mm: float, *,
         Rise in z of the rootlet from the dura to the entry zone, mm.
     sleeve_length_mm : float
         Caudal extent of the root-sleeve part, mm (> 0).
-    incord_turn_mm, incord_ascend_mm : float
-        Rise in z of the turn and length of the straight ascending branch, mm.
+    incord_turn_mm : float
+        z extent of the branch turn, mm (> 0).
     incord_angle_deg : float
-        Polar angle of the ascending branch from the dorsal midline, deg
-        (cord-normalised coordinates; 5 to 60).
+        Polar angle of the branch from the dorsal midline, deg (cord-normalised
+        coordinates; 5 to 60).
     incord_radius : float
-        Normalised radius of the ascending branch (0.5 to 0.98; 1 = cord surface).
+        Normalised radius of the branch (0.5 to 0.98; 1 = cord surface).
+    branch : {'ascending', 'descending'}
+        Which branch the path follows after the bifurcation.
+    branch_length_mm : float
+        Length of the straight branch after the turn, mm (>= 0).
+    stem_fraction : float
+        Where the afferent bifurcates, as a fraction of the transverse way from the
+        entry point to the branch position (0.1 to 0.9).
 
     Returns
     -------
     RootPath
-        ``path_mm`` (m, 3) in mm and the indices where the parts meet.
+        ``path_mm`` (m, 3) in mm and the indices where the parts meet (``branch_index``:
+        the end of the turn, where the straight dorsal-column branch starts).
     """
     sgn = 1.0 if check_option("side", side, ("left", "right")) == "left" else -1.0
+    up = 1.0 if check_option("branch", branch, ("ascending", "descending")) == "ascending" \
+        else -1.0
     sleeve = check_positive("sleeve_length_mm", sleeve_length_mm, "mm")
     turn = check_positive("incord_turn_mm", incord_turn_mm, "mm")
-    ascend = check_range("incord_ascend_mm", incord_ascend_mm, 0.0, None, "mm")
+    length = check_range("branch_length_mm", branch_length_mm, 0.0, None, "mm")
     theta = math.radians(check_range("incord_angle_deg", incord_angle_deg, 5.0, 60.0, "deg"))
     rad = check_range("incord_radius", incord_radius, 0.5, 0.98)
+    frac = check_range("stem_fraction", stem_fraction, 0.1, 0.9)
     rise = float(rootlet_rise_mm)
     rootlet = anatomy.dorsal_rootlet_paths_mm(
         side, z_entry_mm, _n_points(rise + 8.0), rostral_rise_mm=rise,
@@ -326,28 +345,34 @@ def dorsal_root_path_mm(anatomy, side: str, z_entry_mm: float, *,
     start = np.array([sgn * 0.5 * (dura_half + canal_half), p0[1], p0[2] - sleeve])
     ctrl = p0 - t0 * (0.3 * sleeve)
     sleeve_pts = bezier_mm(np.stack([start, ctrl, p0]), _n_points(sleeve))
-    # 3. into the dorsal column, then straight up
+    # 3. stem to the bifurcation (transverse at its end)
     c = anatomy.cord_ellipse
     e = rootlet[-1]
     tgt_xy = np.array([c.center_x_mm + sgn * c.semi_x_mm * rad * math.sin(theta),
                        c.center_y_mm + c.semi_y_mm * rad * math.cos(theta)])
-    ctrl3 = np.array([
-        e,
-        [*(e[:2] + 0.5 * (tgt_xy - e[:2])), e[2] + turn / 3.0],
-        [*tgt_xy, e[2] + 2.0 * turn / 3.0],
-        [*tgt_xy, e[2] + turn],
+    b = np.array([*(e[:2] + frac * (tgt_xy - e[:2])), e[2] + turn / 6.0])
+    stem_ctrl = np.array([e, [*(0.5 * (e[:2] + b[:2])), b[2]], b])
+    stem = bezier_mm(stem_ctrl, _n_points(float(np.linalg.norm(b - e))))
+    # 4. turn into the branch, 5. straight branch
+    ctrl4 = np.array([
+        b,
+        [*tgt_xy, b[2]],
+        [*tgt_xy, b[2] + up * turn / 3.0],
+        [*tgt_xy, b[2] + up * turn],
     ])
-    turn_pts = bezier_mm(ctrl3, _n_points(turn + float(np.linalg.norm(tgt_xy - e[:2]))))
-    parts = [sleeve_pts, rootlet[1:], turn_pts[1:]]
-    if ascend > 0:
-        n_up = _n_points(ascend)
-        z_up = np.linspace(e[2] + turn, e[2] + turn + ascend, n_up)[1:]
+    turn_pts = bezier_mm(ctrl4, _n_points(turn + float(np.linalg.norm(tgt_xy - b[:2]))))
+    parts = [sleeve_pts, rootlet[1:], stem[1:], turn_pts[1:]]
+    if length > 0:
+        n_up = _n_points(length)
+        z0 = b[2] + up * turn
+        z_up = np.linspace(z0, z0 + up * length, n_up)[1:]
         parts.append(np.column_stack([np.full(n_up - 1, tgt_xy[0]),
                                       np.full(n_up - 1, tgt_xy[1]), z_up]))
     path = np.concatenate(parts)
     dura_index = sleeve_pts.shape[0] - 1
     entry_index = dura_index + rootlet.shape[0] - 1
-    return RootPath(path, dura_index, entry_index, entry_index + turn_pts.shape[0] - 1)
+    branch_index = entry_index + stem.shape[0] - 1 + turn_pts.shape[0] - 1
+    return RootPath(path, dura_index, entry_index, branch_index)
 
 
 __all__ = ["POINTS_PER_MM", "RootPath", "arc_length_mm", "bezier_mm", "compartment_points_mm",
