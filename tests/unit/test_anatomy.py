@@ -33,6 +33,7 @@ PUBLISHED_S_PER_M = {"white_matter_longitudinal": 0.6, "white_matter_transverse"
                      "dura": 0.03, "encapsulation": 0.16}
 PUBLISHED_MM = {("T8", "cord_width_mm"): 8.3, ("T8", "cord_depth_mm"): 6.3,
                 ("T9", "cord_width_mm"): 7.3, ("T9", "cord_depth_mm"): 6.3,
+                ("T9", "sac_depth_mm"): 11.6,
                 ("T8", "canal_depth_mm"): 14.6, ("T12", "canal_depth_mm"): 16.7,
                 ("T8", "canal_width_mm"): 17.2, ("T10", "canal_width_mm"): 17.8,
                 ("T11", "canal_width_mm"): 19.4, ("T12", "canal_width_mm"): 22.3}
@@ -115,7 +116,8 @@ def test_defaults_load_for_every_level(level):
     assert a.kind == "spine" and a.level == level
     for key, value in level_defaults(level).items():
         assert getattr(a, key) == value
-    assert a.length_mm >= 60 and a.cord_offset_x_mm == 0 and a.encapsulation_thickness_mm == 0
+    assert a.length_mm >= 60 and a.cord_offset_x_mm == 0
+    assert a.encapsulation_thickness_mm == 0.3  # a chronic lead's sheath by default
     assert isinstance(a.conductivities, Conductivities)
 
 
@@ -135,7 +137,9 @@ def test_layers_are_nested(level, offset):
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_layer_thicknesses_equal_the_inputs(level):
-    a = spine_anatomy(level, dcsf_mm=3.1, ventral_csf_mm=1.2, dura_thickness_mm=0.4)
+    depth = level_defaults(level)["cord_depth_mm"]
+    a = spine_anatomy(level, dcsf_mm=3.1, sac_depth_mm=depth + 3.1 + 1.2, dura_thickness_mm=0.4)
+    assert a.ventral_csf_mm == pytest.approx(1.2) and a.sac_growth_mm == 0
     cord, sac, dura, canal = a.cord_ellipse, a.sac_ellipse, a.dura_ellipse, a.canal_ellipse
     assert sac.top_y_mm(0.0) - cord.top_y_mm(0.0) == pytest.approx(3.1)  # dCSF on the midline
 
@@ -166,15 +170,21 @@ def test_offset_cord_keeps_the_sac():
 
 
 def test_inconsistent_geometry_is_refused():
-    with pytest.raises(NeuraxisInputError, match=r"dural sac \(depth 16\.9 mm with dcsf_mm = 8.*"
-                       r"canal_depth_mm = 14.6 at T8.*lower dcsf_mm or raise canal_depth_mm"):
+    with pytest.raises(NeuraxisInputError, match=r"'dcsf_mm'. The largest allowed at T8 is 4\.7 mm "
+                       r"\(cord_offset_x_mm = 0\), but got 8 mm.*canal_depth_mm = 14.6.*lower "
+                       r"dcsf_mm or cord_depth_mm, or raise canal_depth_mm"):
         spine_anatomy("T8", dcsf_mm=8)
-    with pytest.raises(NeuraxisInputError, match=r"minimum dorsal epidural space \(it leaves 0\.4"):
+    with pytest.raises(NeuraxisInputError, match=r"leaves 1\.40 mm of dorsal epidural space.*less "
+                       r"than the 2\.00 mm that holds a 1\.3 mm lead"):
         spine_anatomy("T8", dcsf_mm=5.3)
+    with pytest.raises(NeuraxisInputError, match=r"sac_depth_mm = 13.*largest sac_depth_mm allowed "
+                       r"is 11\.50; lower sac_depth_mm or encapsulation_thickness_mm"):
+        spine_anatomy("T8", sac_depth_mm=13)
     with pytest.raises(NeuraxisInputError, match=r"outer width 17\.5 mm.*canal_width_mm = 17.2 "
                        r"at T8.*lower lateral_csf_mm"):
         spine_anatomy("T8", lateral_csf_mm=4.3)
-    with pytest.raises(NeuraxisInputError, match=r"cord_offset_x_mm = 4\).*CSF.*raise lateral_csf"):
+    with pytest.raises(NeuraxisInputError, match=r"'cord_offset_x_mm'. The largest allowed at T9 "
+                       r"is \+-2\.\d+ mm, but got 4 mm.*CSF.*raise lateral_csf"):
         spine_anatomy("T9", cord_offset_x_mm=4.0, lateral_csf_mm=3.0)
     with pytest.raises(NeuraxisInputError, match=r"domain_radius_mm = 22.*beyond the bone"):
         spine_anatomy("T12", domain_radius_mm=22)
@@ -343,6 +353,6 @@ def test_field_model_wraps_the_lead_in_its_encapsulation_sheath():
         else:
             np.testing.assert_allclose(sheath.params[1], np.add(body.params[1], 2 * t))
             np.testing.assert_allclose(sheath.params[0], np.subtract(body.params[0], t))
-    bare = spine_anatomy("T9")
+    bare = spine_anatomy("T9", encapsulation_thickness_mm=0)  # an acute lead
     placed = place_lead(load_lead("percutaneous_1x8"), Placement("T9"), bare)
     assert SHEATH not in {s.name for s in conductor_model(bare, placed, "coarse").lead.solids}

@@ -9,18 +9,30 @@ Geometry rules of :class:`SpineAnatomy` (all ellipses axis-aligned):
 
 * cord: centre ``(cord_offset_x_mm, 0)``, semi-axes ``cord_width_mm / 2``,
   ``cord_depth_mm / 2``;
-* dural sac inner surface (outer boundary of the CSF): centred at x = 0, dorsal-most
-  point at ``y = cord_depth/2 + dcsf``, ventral-most at
-  ``y = -(cord_depth/2 + ventral_csf)``, width ``cord_width + 2 lateral_csf``. A cord
-  displaced laterally (``cord_offset_x_mm``) moves inside an unchanged sac, so
-  ``dcsf_mm`` is the dorsal CSF thickness on the canal midline for a centred cord;
+* dural sac inner surface (outer boundary of the CSF): centred at x = 0, width
+  ``cord_width + 2 lateral_csf``, inner depth ``sac_depth_mm`` (the level's
+  subarachnoid depth), dorsal-most point at ``y = cord_depth/2 + dcsf``. The sac keeps
+  its size and place in the canal: a larger ``dcsf_mm`` moves the cord ventrally and
+  the ventral CSF is what is left, ``sac_depth - cord_depth - dcsf``
+  (:attr:`SpineAnatomy.ventral_csf_mm`). Below :data:`MIN_VENTRAL_CSF_MM` the cord
+  stops and the sac grows dorsally instead, into the dorsal epidural fat
+  (:attr:`SpineAnatomy.sac_growth_mm`). A cord displaced laterally
+  (``cord_offset_x_mm``) moves inside an unchanged sac, so ``dcsf_mm`` is the dorsal
+  CSF thickness on the canal midline for a centred cord;
 * dura outer surface: the sac grown by ``dura_thickness_mm`` on every side;
 * canal (inner bone surface): width ``canal_width_mm``, depth ``canal_depth_mm``,
   centred at x = 0 and placed so that the ventral epidural space is
   ``ventral_epidural_mm`` thick; the dorsal epidural space takes what is left
-  (:attr:`SpineAnatomy.dorsal_epidural_mm`);
+  (:attr:`SpineAnatomy.dorsal_epidural_mm`) and must hold the thinnest catalogue lead
+  in its sheath (:attr:`SpineAnatomy.min_dorsal_epidural_mm`): that bounds ``dcsf_mm``
+  (:attr:`SpineAnatomy.max_dcsf_mm`);
 * bone outer surface: the canal grown by ``bone_thickness_mm``; then surrounding
   tissue up to the grounded cylinder of radius ``domain_radius_mm``.
+
+Defaults are clinical: the per-level values of ``data/anatomy_levels.yaml`` and a chronic
+lead's encapsulation sheath (``encapsulation_thickness_mm``, 0.3 mm). The published ranges a
+sweep samples are :func:`neuraxis.anatomy.tables.dcsf_range` and
+:func:`neuraxis.anatomy.tables.cord_offset_range`.
 
 The grey-matter outline and the dorsal-rootlet paths are schematic shapes
 scaled to the cord (see their docstrings), not traced from an atlas.
@@ -55,7 +67,7 @@ SPINE_RANGES_MM: dict[str, tuple[float, float]] = {
     "cord_depth_mm": (2.0, 15.0),
     "cord_offset_x_mm": (-5.0, 5.0),
     "dcsf_mm": (0.5, 12.0),
-    "ventral_csf_mm": (0.3, 8.0),
+    "sac_depth_mm": (5.0, 30.0),
     "lateral_csf_mm": (0.3, 10.0),
     "dura_thickness_mm": (0.05, 2.0),
     "canal_width_mm": (8.0, 40.0),
@@ -68,7 +80,16 @@ SPINE_RANGES_MM: dict[str, tuple[float, float]] = {
     "segment_length_mm": (5.0, 60.0),
 }
 MIN_CSF_MM = 0.2  # thinnest CSF layer between cord and sac anywhere (meshing)
-MIN_DORSAL_EPIDURAL_MM = 0.5
+#: Thinnest ventral CSF on the midline (mm) before a larger dCSF grows the sac dorsally
+#: instead of moving the cord further ventrally. Modelling choice, not a measurement (the
+#: thoracic cord may touch the ventral dura; the mesh needs a CSF layer). A laterally
+#: displaced cord must still keep MIN_CSF_MM everywhere (max_cord_offset_mm).
+MIN_VENTRAL_CSF_MM = 0.5
+#: Thinnest catalogue lead (percutaneous, 1.3 mm, data/leads.yaml) and the default fat
+#: between lead and dura (leads.placement.Placement.clearance_mm), mm: with twice the
+#: sheath, the thinnest dorsal epidural space the anatomy accepts.
+THINNEST_LEAD_MM = 1.3
+LEAD_CLEARANCE_MM = 0.1
 MIN_LATERAL_EPIDURAL_MM = 0.2
 MIN_SURROUNDING_MM = 5.0  # tissue between bone and the grounded boundary
 
@@ -114,6 +135,12 @@ class Ellipse:
                 + ((xy[..., 1] - self.center_y_mm) / self.semi_y_mm) ** 2)
 
 
+def _ventral_csf_mm(cord_depth_mm: float, dcsf_mm: float, sac_depth_mm: float) -> float:
+    """Midline ventral CSF where the cord rests (mm): what the sac leaves below the cord
+    (``sac_depth - cord_depth - dcsf``), at least :data:`MIN_VENTRAL_CSF_MM`."""
+    return max(sac_depth_mm - cord_depth_mm - dcsf_mm, MIN_VENTRAL_CSF_MM)
+
+
 def _gap_mm(inner: Ellipse, outer: Ellipse, n: int = 720) -> float:
     """Smallest distance from ``inner`` to ``outer`` (negative if not contained), mm."""
     p = inner.points_mm(n)
@@ -129,7 +156,15 @@ class SpineAnatomy:
     Build it with :func:`spine_anatomy` or
     :func:`neuraxis.scenario.load.anatomy_from_section`, which fill the per-level defaults;
     construction validates the geometry (:meth:`validate`) and refuses inconsistent
-    layers with a message saying why.
+    layers with a message saying why and naming the largest value allowed.
+
+    The inputs are the module docstring's geometry rules: ``dcsf_mm`` places the cord in
+    a dural sac of inner depth ``sac_depth_mm``; the ventral CSF is derived
+    (:attr:`ventral_csf_mm`). ``cord_offset_x_mm`` is the cord's lateral displacement from
+    the canal midline (+ = patient's left; published up to 2 mm, Holsheimer 1994), limited
+    by the CSF it leaves beside the cord (:attr:`max_cord_offset_mm`).
+    ``encapsulation_thickness_mm`` is the fibrous sheath around a chronic lead (default
+    0.3 mm, ``data/anatomy_levels.yaml``; 0 for an acute lead).
     """
 
     level: str
@@ -139,7 +174,7 @@ class SpineAnatomy:
     canal_width_mm: float
     canal_depth_mm: float
     segment_length_mm: float
-    ventral_csf_mm: float
+    sac_depth_mm: float
     lateral_csf_mm: float
     dura_thickness_mm: float
     ventral_epidural_mm: float
@@ -148,7 +183,8 @@ class SpineAnatomy:
     domain_radius_mm: float
     conductivities: Conductivities = field(default_factory=load_conductivities)
     cord_offset_x_mm: float = 0.0
-    encapsulation_thickness_mm: float = 0.0
+    encapsulation_thickness_mm: float = field(
+        default_factory=lambda: default_encapsulation_thickness_mm())
 
     kind = "spine"
 
@@ -160,13 +196,81 @@ class SpineAnatomy:
                 f"load_conductivities), but got {self.conductivities!r}")
         for name, (lo, hi) in SPINE_RANGES_MM.items():
             object.__setattr__(self, name, check_range(name, getattr(self, name), lo, hi, "mm"))
+        object.__setattr__(self, "_vcsf_mm", self._resting_vcsf_mm(self.dcsf_mm))
         self.validate()
+
+    def _resting_vcsf_mm(self, dcsf_mm: float) -> float:
+        return _ventral_csf_mm(self.cord_depth_mm, dcsf_mm, self.sac_depth_mm)
 
     # ------------------------------------------------------------------ layers
     @property
     def cord_ellipse(self) -> Ellipse:
         """Cord surface (white matter outer boundary)."""
         return Ellipse(self.cord_offset_x_mm, 0.0, self.cord_width_mm / 2, self.cord_depth_mm / 2)
+
+    @property
+    def ventral_csf_mm(self) -> float:
+        """Ventral CSF on the midline (mm): what the sac leaves below the cord.
+
+        ``sac_depth - cord_depth - dcsf``, but at least :data:`MIN_VENTRAL_CSF_MM` (the
+        sac then grows dorsally by :attr:`sac_growth_mm`).
+        """
+        return float(self._vcsf_mm)  # type: ignore[attr-defined]
+
+    @property
+    def sac_growth_mm(self) -> float:
+        """How far the sac grows dorsally beyond ``sac_depth_mm`` (mm; 0 unless dCSF is large)."""
+        return max(self.cord_depth_mm + self.dcsf_mm + self.ventral_csf_mm - self.sac_depth_mm,
+                   0.0)
+
+    @property
+    def min_dorsal_epidural_mm(self) -> float:
+        """Thinnest dorsal epidural space accepted (mm): it holds the thinnest lead.
+
+        :data:`THINNEST_LEAD_MM` + :data:`LEAD_CLEARANCE_MM` + twice the sheath
+        (``encapsulation_thickness_mm``); the placement checks the actual lead.
+        """
+        return THINNEST_LEAD_MM + LEAD_CLEARANCE_MM + 2.0 * self.encapsulation_thickness_mm
+
+    @property
+    def max_dcsf_mm(self) -> float:
+        """Largest ``dcsf_mm`` this anatomy accepts with its other values (mm, 0.01).
+
+        The cord moves ventrally until :data:`MIN_VENTRAL_CSF_MM` of CSF is left under
+        it, then the sac grows dorsally until the dorsal epidural space is
+        :attr:`min_dorsal_epidural_mm`.
+        """
+        room = (self.canal_depth_mm - self.ventral_epidural_mm - 2 * self.dura_thickness_mm
+                - self.min_dorsal_epidural_mm - self.cord_depth_mm)
+
+        def fits(d: float) -> bool:
+            return d + self._resting_vcsf_mm(d) <= room + 1e-9
+
+        lo, hi = SPINE_RANGES_MM["dcsf_mm"][0], room - MIN_VENTRAL_CSF_MM
+        if hi <= lo or not fits(lo):
+            return float(max(hi, 0.0)) if fits(hi) else 0.0
+        if fits(hi):
+            return float(np.floor(hi * 100 + 1e-6) / 100)
+        while hi - lo > 0.001:
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+        return float(np.floor(lo * 100 + 1e-6) / 100)
+
+    @property
+    def max_cord_offset_mm(self) -> float:
+        """Largest ``|cord_offset_x_mm|`` that leaves :data:`MIN_CSF_MM` of CSF (mm, 0.01).
+
+        It shrinks as dCSF grows: the cord then lies nearer the curved floor of the sac.
+        """
+        sac, c = self.sac_ellipse, self.cord_ellipse
+        lo, hi = 0.0, max(sac.semi_x_mm - c.semi_x_mm, 0.0)
+        if _gap_mm(Ellipse(0.0, 0.0, c.semi_x_mm, c.semi_y_mm), sac) < MIN_CSF_MM:
+            return 0.0
+        while hi - lo > 0.005:
+            mid = (lo + hi) / 2
+            ok = _gap_mm(Ellipse(mid, 0.0, c.semi_x_mm, c.semi_y_mm), sac) >= MIN_CSF_MM
+            lo, hi = (mid, hi) if ok else (lo, mid)
+        return float(np.floor(lo * 100) / 100)
 
     @property
     def sac_ellipse(self) -> Ellipse:
@@ -208,20 +312,37 @@ class SpineAnatomy:
         """Refuse an inconsistent geometry with a message naming the fields to change."""
         at = f" at {self.level}"
         sac, dura, canal = self.sac_ellipse, self.dura_ellipse, self.canal_ellipse
+        need = self.min_dorsal_epidural_mm
+        lead = (f"the {need:.2f} mm that holds a {THINNEST_LEAD_MM:g} mm lead "
+                f"{LEAD_CLEARANCE_MM:g} mm above the dura in its "
+                f"{self.encapsulation_thickness_mm:g} mm sheath (encapsulation_thickness_mm)")
+        sac_room = (self.canal_depth_mm - self.ventral_epidural_mm - 2 * self.dura_thickness_mm
+                    - need)
+        if self.sac_depth_mm > sac_room + 1e-9:
+            raise NeuraxisInputError(
+                f"Invalid anatomy: the dural sac (sac_depth_mm = {self.sac_depth_mm:g}, + "
+                f"2 x dura_thickness_mm {self.dura_thickness_mm:g} + ventral_epidural_mm "
+                f"{self.ventral_epidural_mm:g}) leaves less dorsal epidural space in the canal "
+                f"(canal_depth_mm = {self.canal_depth_mm:g}{at}) than {lead}; the largest "
+                f"sac_depth_mm allowed is {sac_room:.2f}; lower sac_depth_mm or "
+                "encapsulation_thickness_mm, or raise canal_depth_mm")
+        if self.dorsal_epidural_mm < need - 1e-9:
+            raise NeuraxisInputError(
+                f"Invalid value for 'dcsf_mm'. The largest allowed{at} is {self.max_dcsf_mm:g} mm"
+                f" (cord_offset_x_mm = {self.cord_offset_x_mm:g}), but got {self.dcsf_mm:g} mm: "
+                f"the cord stops at {MIN_VENTRAL_CSF_MM:g} mm of CSF under it, then the dural sac "
+                f"(sac_depth_mm = {self.sac_depth_mm:g}) grows dorsally, and with dcsf_mm = "
+                f"{self.dcsf_mm:g} it leaves {self.dorsal_epidural_mm:.2f} mm of dorsal epidural "
+                f"space in the canal (canal_depth_mm = {self.canal_depth_mm:g}), less than "
+                f"{lead}; lower dcsf_mm or cord_depth_mm, or raise canal_depth_mm")
         if _gap_mm(self.cord_ellipse, sac) < MIN_CSF_MM:
             raise NeuraxisInputError(
-                f"Invalid anatomy: the cord (width {self.cord_width_mm:g} mm, offset "
-                f"cord_offset_x_mm = {self.cord_offset_x_mm:g}) leaves less than {MIN_CSF_MM:g} mm "
-                f"of CSF inside the dural sac (lateral_csf_mm = {self.lateral_csf_mm:g}); lower "
+                f"Invalid value for 'cord_offset_x_mm'. The largest allowed{at} is +-"
+                f"{self.max_cord_offset_mm:g} mm, but got {self.cord_offset_x_mm:g} mm: the cord "
+                f"(cord_width_mm = {self.cord_width_mm:g}, ventral CSF "
+                f"{self.ventral_csf_mm:.2f} mm) would leave less than {MIN_CSF_MM:g} mm of CSF "
+                f"inside the dural sac (lateral_csf_mm = {self.lateral_csf_mm:g}); lower "
                 "|cord_offset_x_mm| or raise lateral_csf_mm")
-        dura_depth = 2 * dura.semi_y_mm + self.ventral_epidural_mm
-        if self.dorsal_epidural_mm < MIN_DORSAL_EPIDURAL_MM:
-            raise NeuraxisInputError(
-                f"Invalid anatomy: the dural sac (depth {dura_depth:.1f} mm with dcsf_mm = "
-                f"{self.dcsf_mm:g}, including dura and ventral epidural space) does not fit in "
-                f"the canal (canal_depth_mm = {self.canal_depth_mm:g}{at}) with the "
-                f"{MIN_DORSAL_EPIDURAL_MM:g} mm minimum dorsal epidural space (it leaves "
-                f"{self.dorsal_epidural_mm:.2f} mm); lower dcsf_mm or raise canal_depth_mm")
         if 2 * dura.semi_x_mm + 2 * MIN_LATERAL_EPIDURAL_MM > self.canal_width_mm or \
                 _gap_mm(dura, canal) < MIN_LATERAL_EPIDURAL_MM:
             raise NeuraxisInputError(
@@ -375,6 +496,14 @@ class HomogeneousMedium:
                 "radius_mm": d["radius_mm"], "length_mm": d["length_mm"]}
 
 
+def default_encapsulation_thickness_mm() -> float:
+    """Default sheath around a chronic lead (mm), from ``data/anatomy_levels.yaml``."""
+    from neuraxis.anatomy.tables import read_table
+
+    return float(read_table("anatomy_levels.yaml")["defaults"]["encapsulation_thickness_mm"]
+                 ["value"])
+
+
 def spine_anatomy(level: str, conductivities: dict[str, float] | Conductivities | None = None,
                   **overrides: float) -> SpineAnatomy:
     """Spine anatomy at a vertebral level: table defaults, then overrides (mm).
@@ -386,7 +515,8 @@ def spine_anatomy(level: str, conductivities: dict[str, float] | Conductivities 
     conductivities : dict | Conductivities | None
         Conductivity overrides by short key (S/m), e.g. ``{"csf": 1.8}``.
     **overrides : float
-        Any length field of :class:`SpineAnatomy` (mm), e.g. ``dcsf_mm=4.5``.
+        Any length field of :class:`SpineAnatomy` (mm), e.g. ``dcsf_mm=4.5``. The ventral
+        CSF is not an input: it is what ``sac_depth_mm`` leaves below the cord.
 
     Returns
     -------
@@ -394,6 +524,12 @@ def spine_anatomy(level: str, conductivities: dict[str, float] | Conductivities 
         Validated; an inconsistent geometry raises :class:`NeuraxisInputError`.
     """
     values: dict[str, Any] = level_defaults(level)
+    if "ventral_csf_mm" in overrides:
+        raise NeuraxisInputError(
+            "Invalid key 'ventral_csf_mm' in 'anatomy': the ventral CSF is derived, "
+            "sac_depth_mm - cord_depth_mm - dcsf_mm (the cord moves ventrally as dcsf_mm "
+            f"grows); to set it, give sac_depth_mm (default {values['sac_depth_mm']:g} mm at "
+            f"{level}) = cord_depth_mm + dcsf_mm + the ventral CSF you want")
     values.update(check_keys("anatomy", overrides, tuple(SPINE_RANGES_MM)))
     cond = conductivities if isinstance(conductivities, Conductivities) else \
         load_conductivities(conductivities)
@@ -414,4 +550,4 @@ def anatomy_from_dict(d: dict[str, Any]) -> SpineAnatomy | HomogeneousMedium:
 
 
 __all__ = ["Ellipse", "HomogeneousMedium", "SpineAnatomy", "anatomy_from_dict",
-           "spine_anatomy"]
+           "default_encapsulation_thickness_mm", "spine_anatomy"]

@@ -141,11 +141,63 @@ def level_defaults(level: str) -> dict[str, float]:
     Returns
     -------
     dict
-        ``{field_mm: value}``: the per-level entries (cord, dCSF, canal, segment
-        length) and the global defaults (dura, ventral CSF, bone, domain, length).
+        ``{field_mm: value}``: the per-level entries (cord, dCSF, dural sac depth,
+        canal, segment length) and the global defaults (dura, lateral CSF, ventral
+        epidural space, bone, domain, length, encapsulation sheath).
     """
     check_option("level", level, LEVELS)
     table = read_table("anatomy_levels.yaml")
     out = {k: float(v["value"]) for k, v in table["defaults"].items()}
     out.update({k: float(v["value"]) for k, v in table["levels"][level].items()})
     return out
+
+
+@dataclass(frozen=True)
+class PublishedRange:
+    """A published range of one anatomy value (mm) with its source.
+
+    ``verified`` is False where the range is not a measurement at that level
+    (e.g. interpolated between measured levels).
+    """
+
+    low_mm: float
+    high_mm: float
+    source: str
+    verified: bool
+
+
+def _published_range(entry: dict[str, Any]) -> PublishedRange:
+    return PublishedRange(float(entry["low"]), float(entry["high"]), str(entry["source"]),
+                          bool(entry["verified"]))
+
+
+def dcsf_range(level: str) -> PublishedRange:
+    """Published dorsal CSF thickness (dCSF) range at a vertebral level (mm).
+
+    Holsheimer et al. 1994 (AJNR 15:951) measured T11 and T12 (supine); T8-T10
+    are interpolated between their T5-T6 and T11 ranges (``verified`` False).
+
+    Parameters
+    ----------
+    level : str
+        One of ``'T8'`` ... ``'T12'``.
+
+    Returns
+    -------
+    PublishedRange
+        From ``dcsf_ranges_mm`` in ``neuraxis/data/anatomy_levels.yaml``.
+    """
+    check_option("level", level, LEVELS)
+    return _published_range(read_table("anatomy_levels.yaml")["dcsf_ranges_mm"][level])
+
+
+def cord_offset_range() -> PublishedRange:
+    """Published lateral displacement of the cord from the canal midline (mm, every level).
+
+    Returns
+    -------
+    PublishedRange
+        ``cord_offset_x_range_mm`` in ``neuraxis/data/anatomy_levels.yaml``
+        (Holsheimer et al. 1994: up to 1.5-2.0 mm in about 40 % of images).
+    """
+    return _published_range(read_table("anatomy_levels.yaml")["cord_offset_x_range_mm"])

@@ -86,9 +86,13 @@ class Key:
 _ANATOMY_HELP = {
     "cord_width_mm": "transverse (left-right) width of the spinal cord",
     "cord_depth_mm": "dorsoventral depth of the spinal cord",
-    "cord_offset_x_mm": "mediolateral shift of the cord in the canal (+ = patient's left)",
-    "dcsf_mm": "dorsal CSF thickness between cord and dura (the main driver of thresholds)",
-    "ventral_csf_mm": "ventral CSF thickness between cord and dura",
+    "cord_offset_x_mm": "mediolateral shift of the cord from the canal midline (+ = patient's "
+                        "left; published up to 2 mm); limited by the CSF it leaves beside the cord",
+    "dcsf_mm": "dorsal CSF thickness between cord and dura (the main driver of thresholds); a "
+               "larger value moves the cord ventrally in the dural sac, then grows the sac into "
+               "the dorsal epidural fat; the largest allowed is named when refused",
+    "sac_depth_mm": "inner dorsoventral depth of the dural sac; the ventral CSF is what it leaves "
+                    "below the cord (sac_depth - cord_depth - dcsf, at least 0.5 mm)",
     "lateral_csf_mm": "lateral CSF thickness between cord and dura",
     "dura_thickness_mm": "thickness of the dura mater",
     "canal_width_mm": "transverse width of the bony canal",
@@ -97,7 +101,8 @@ _ANATOMY_HELP = {
     "bone_thickness_mm": "thickness of the vertebral bone ring around the canal",
     "length_mm": "length of the modelled segment along the cord",
     "domain_radius_mm": "radius of the model; its outer surface is the distant return",
-    "encapsulation_thickness_mm": "fibrous sheath around a chronic lead (0: acute lead)",
+    "encapsulation_thickness_mm": "fibrous sheath around the lead, 0.16 S/m (default 0.3 mm: a "
+                                  "chronic lead; 0: an acute lead)",
     "segment_length_mm": "length of one cord segment (spacing of dorsal-root entries)",
 }
 _LEAD_HELP = {
@@ -131,7 +136,12 @@ def keys() -> tuple[Key, ...]:
     """Every scenario key, section by section (cached)."""
     from neuraxis.anatomy.levels import MODELLED_LEVELS
     from neuraxis.anatomy.model import SPINE_RANGES_MM
-    from neuraxis.anatomy.tables import conductivity_keys, load_conductivities, read_table
+    from neuraxis.anatomy.tables import (
+        conductivity_keys,
+        level_defaults,
+        load_conductivities,
+        read_table,
+    )
     from neuraxis.field.model import MESH_PRESETS
     from neuraxis.leads.catalogue import PADDLE_RANGES_MM, PERCUTANEOUS_RANGES_MM, list_leads
     from neuraxis.leads.placement import PLACEMENT_RANGES
@@ -153,9 +163,13 @@ def keys() -> tuple[Key, ...]:
         Key("anatomy.level", "str", "placement.level", "vertebral level of the modelled "
             "segment", allowed=MODELLED_LEVELS, when=spine),
     ]
+    in_table = set(level_defaults(MODELLED_LEVELS[0]))
     for name, (lo, hi) in SPINE_RANGES_MM.items():
-        out.append(Key(f"anatomy.{name}", "float", "level table", _ANATOMY_HELP[name], lo, hi,
-                       unit="mm", source="data/anatomy_levels.yaml (per value)", when=spine))
+        default = "level table" if name in in_table else 0.0
+        src = ("Holsheimer et al. 1994, AJNR 15:951 (range: data/anatomy_levels.yaml)"
+               if name == "cord_offset_x_mm" else "data/anatomy_levels.yaml (per value)")
+        out.append(Key(f"anatomy.{name}", "float", default, _ANATOMY_HELP[name], lo, hi,
+                       unit="mm", source=src, when=spine))
     tissues = read_table("conductivities.yaml")["tissues"]
     cond = load_conductivities().to_dict()
     for ck in conductivity_keys():
