@@ -76,15 +76,22 @@ def test_a_shape_is_computed_once_and_cables_once(session: ScsSession,
 
 def test_every_amplitude_metric_follows_from_the_thresholds(session: ScsSession) -> None:
     res = session.evaluate(_program(session, {"E3": 0.5, "E4": -1, "E5": 0.5}))
-    thr = np.nan_to_num(res.thresholds.threshold_ma, nan=np.inf)
-    kinds = res.kinds
+    aff = res.afferents
+    thr = np.nan_to_num(aff.threshold_ma, nan=np.inf)
+    w = aff.weight_fibers
+    pt = res.perception_threshold_ma
     prev = -1.0
-    for amp in (0.5, 1.5, 3.0, 6.0):
+    for amp in (0.5 * pt, pt, 1.5 * pt, 3.0 * pt):
         m = res.at(amp)
-        assert m.dc_recruited_fraction == pytest.approx(np.mean(thr[kinds == "dc"] <= amp))
-        assert m.dr_recruited_fraction == pytest.approx(np.mean(thr[kinds == "dr"] <= amp))
-        fired = {d for d, t in zip(res.dermatome, thr, strict=True) if t <= amp}
-        assert {k for k, v in m.paresthesia.items() if v > 0} == fired
+        dc = aff.kind == "dc"
+        assert m.dc_recruited_fraction == pytest.approx(w[dc & (thr <= amp)].sum() / w[dc].sum())
+        if amp < pt:
+            assert m.paresthesia == {} and m.pain_coverage_pct == 0.0  # nothing is felt
+        else:
+            felt = {d for d in set(aff.dermatome)
+                    if w[(aff.dermatome == d) & (thr <= amp)].sum()
+                    >= res.criteria.felt_fibers}
+            assert set(m.paresthesia) == felt and felt
         assert m.pain_coverage_pct >= prev  # coverage grows with the amplitude
         prev = m.pain_coverage_pct
         d = m.to_dict()
@@ -92,8 +99,10 @@ def test_every_amplitude_metric_follows_from_the_thresholds(session: ScsSession)
             m.pain_coverage_pct, 2)
     whole = res.to_dict()
     assert whole["pain_coverage_pct"] == res.at().to_dict()["pain_coverage_pct"]
-    assert whole["perception_threshold_ma"] == pytest.approx(thr[kinds == "dc"].min(),
-                                                             abs=1e-4)
+    # the row that sets each afferent's threshold is its lowest
+    for a in range(len(aff)):
+        rows = np.asarray(res.fibers.afferent_id) == np.asarray(res.fibers.afferent_id)[aff.row[a]]
+        assert thr[a] == np.nan_to_num(res.thresholds.threshold_ma[rows], nan=np.inf).min()
 
 
 def test_a_program_for_another_lead_is_refused(session: ScsSession) -> None:

@@ -27,7 +27,7 @@ def _prog(**kw):
 
 def test_program_kinds_and_defaults() -> None:
     p = _prog()
-    assert p.kind == "bipolar" and p.cathodes == ("E4",) and p.waveform == "mono"
+    assert p.kind == "bipolar" and p.cathodes == ("E4",) and p.waveform == "biphasic"
     mono = _prog(contacts={"E4": -1})
     assert mono.kind == "monopolar"
     guarded = _prog(contacts={"E3": 0.5, "E4": -1, "E5": 0.5})

@@ -284,7 +284,7 @@ program:
   amplitude_ma: 3.0      # total cathodic current (mA)
   pulse_width_us: 300    # (us)
   rate_hz: 50            # (Hz)
-  waveform: mono         # mono | biphasic
+  waveform: biphasic     # biphasic (charge-balanced) | mono
 pain_map: [low_back]     # `neuraxis scs regions` lists the names
 fibers: {{dc: 240, dr_per_root: 6, seed: 0}}
 """

@@ -31,6 +31,10 @@ RATE_RANGE_HZ = (2.0, 1200.0)
 DEFAULT_PULSE_WIDTH_US = 300.0
 DEFAULT_RATE_HZ = 50.0
 WAVEFORMS = ("mono", "biphasic")
+#: Default waveform: clinical stimulators deliver charge-balanced pulses (a cathodic phase
+#: and an equal, opposite recharge phase), never a net charge (Merrill, Bikson & Jefferys
+#: 2005, J Neurosci Methods 141:171, on charge balance for safe stimulation).
+DEFAULT_WAVEFORM = "biphasic"
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class Program:
     amplitude_ma: float
     pulse_width_us: float
     rate_hz: float = 50.0
-    waveform: str = "mono"
+    waveform: str = DEFAULT_WAVEFORM
 
     @property
     def kind(self) -> str:
@@ -86,7 +90,7 @@ class Program:
 
 
 def make_program(contacts: Any, amplitude_ma: Any, pulse_width_us: Any = DEFAULT_PULSE_WIDTH_US,
-                 rate_hz: Any = DEFAULT_RATE_HZ, waveform: Any = "mono", *,
+                 rate_hz: Any = DEFAULT_RATE_HZ, waveform: Any = DEFAULT_WAVEFORM, *,
                  contact_names: tuple[str, ...], field: str = "program") -> Program:
     """A validated :class:`Program` for a lead with ``contact_names``.
 

@@ -39,12 +39,28 @@ class ProgramThresholds:
     n_nodes : ndarray of int (n,)
     status : ndarray of str (n,)
     settings : dict
+    initiation_arc_mm : ndarray (n,)
+        Arc length along the fiber's path (mm from its first point) of the node where
+        its action potential starts at threshold; NaN where it never fires.
+    site : ndarray of str (n,)
+        Where that is: 'dc', 'drez' or 'root'
+        (:func:`neuraxis.perception.percept.initiation_sites`); '' where it never fires.
     """
 
     threshold_ma: np.ndarray
     n_nodes: np.ndarray
     status: np.ndarray
     settings: dict
+    initiation_arc_mm: np.ndarray | None = None
+    site: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = np.asarray(self.threshold_ma).size
+        if self.initiation_arc_mm is None:
+            object.__setattr__(self, "initiation_arc_mm", np.full(n, np.nan))
+        if self.site is None:
+            fired = np.isfinite(np.asarray(self.threshold_ma, dtype=float))
+            object.__setattr__(self, "site", np.where(fired, "dc", ""))
 
     def recruited(self, amplitude_ma: float) -> np.ndarray:
         """Boolean mask of the fibers firing at ``amplitude_ma``."""
@@ -52,9 +68,15 @@ class ProgramThresholds:
             return np.nan_to_num(self.threshold_ma, nan=np.inf) <= amplitude_ma
 
 
-def recruitment_curve(threshold_ma: np.ndarray, amplitudes_ma: np.ndarray) -> np.ndarray:
-    """Fraction of the fibers with ``threshold <= amplitude`` at each amplitude."""
-    t = np.sort(np.nan_to_num(np.asarray(threshold_ma, float), nan=np.inf))
+def recruitment_curve(threshold_ma: np.ndarray, amplitudes_ma: np.ndarray,
+                      weight_fibers: np.ndarray | None = None) -> np.ndarray:
+    """Fraction of the fibers (weighted by ``weight_fibers``, real fibers per sampled
+    fiber, if given) with ``threshold <= amplitude`` at each amplitude."""
+    t = np.nan_to_num(np.asarray(threshold_ma, float), nan=np.inf)
     if t.size == 0:
         return np.zeros(np.size(amplitudes_ma))
-    return np.searchsorted(t, np.asarray(amplitudes_ma, float), side="right") / t.size
+    w = np.ones(t.size) if weight_fibers is None else np.asarray(weight_fibers, float)
+    order = np.argsort(t)
+    cum = np.concatenate([[0.0], np.cumsum(w[order])])
+    k = np.searchsorted(t[order], np.asarray(amplitudes_ma, float), side="right")
+    return cum[k] / cum[-1] if cum[-1] > 0 else np.zeros(k.size)

@@ -1,29 +1,43 @@
 """The result of one program shape, and every amplitude-dependent metric from one place.
 
-Definitions (stated once, used by the CLI, the report, the figures and the tests):
+Definitions (stated once, used by the CLI, the report, the figures and the tests; the
+percept model and its sources: :mod:`neuraxis.perception.percept`):
 
 * recruited fiber: its threshold (mA of total cathodic current) is at or below the
   amplitude (:meth:`~neuraxis.perception.recruitment.ProgramThresholds.recruited`);
-* perception threshold: the amplitude at which the first dorsal-column fiber fires;
-* discomfort threshold: the amplitude at which the first dorsal-root fiber fires
-  (segmental / radicular paresthesia, felt as uncomfortable: Holsheimer's usable range is
-  the DR/DC threshold ratio). Ventral roots and motor effects are not modelled;
-* usable range: discomfort / perception threshold;
-* paresthesia strength of a dermatome: fraction of the fibers that carry it
-  (:mod:`neuraxis.perception.somatotopy`) firing at the amplitude;
-* pain coverage: % of the pain map's area whose dermatome has any paresthesia
+  counts are of real fibers (each sampled fiber stands for ``weight_fibers``);
+* perception threshold (PT): the lowest amplitude at which the real fibers firing from
+  a dorsal-column site reach the perception count;
+* discomfort threshold (DT): the lowest amplitude at which the fibers of one dorsal root
+  firing from a root or entry-zone site reach the discomfort count (segmental /
+  radicular paresthesia, felt as uncomfortable). Ventral roots and motor effects are
+  not modelled;
+* usable range: DT / PT;
+* paresthesia of a dermatome: felt at or above PT when at least the felt count of its
+  real fibers fire; its strength is the fraction of its real fibers firing;
+* pain coverage: % of the pain map's area whose dermatome is felt
   (:func:`neuraxis.perception.bodymap.coverage`);
-* side effect: a dorsal root with any recruited fiber (segmental paresthesia or
-  radicular discomfort).
+* side effect: a dorsal root whose root- or entry-zone-initiated fibers reach the
+  discomfort count.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from neuraxis.perception.percept import (
+    Afferents,
+    PerceptCriteria,
+    afferents,
+    discomfort_thresholds_ma,
+    felt_paresthesia,
+    percept_criteria,
+    perception_threshold_ma,
+)
 from neuraxis.perception.program import Program
 from neuraxis.perception.recruitment import ProgramThresholds, recruitment_curve
 
@@ -32,12 +46,18 @@ def _r(v: float | None, nd: int = 4) -> float | None:
     return None if v is None else round(float(v), nd)
 
 
-def paresthesia_map(dermatome: np.ndarray, recruited: np.ndarray) -> dict[str, float]:
-    """Fraction of each dermatome's fibers recruited (dermatomes with fibers only)."""
+def paresthesia_map(dermatome: np.ndarray, recruited: np.ndarray,
+                    weight_fibers: np.ndarray | None = None) -> dict[str, float]:
+    """Fraction of each dermatome's (real) fibers recruited, every dermatome with fibers.
+
+    The raw recruitment per dermatome, felt or not; what is felt is
+    :func:`neuraxis.perception.percept.felt_paresthesia`.
+    """
+    w = np.ones(len(dermatome)) if weight_fibers is None else np.asarray(weight_fibers, float)
     out = {}
     for name in sorted(set(dermatome.tolist())):
         sel = dermatome == name
-        out[name] = float(recruited[sel].mean())
+        out[name] = float(w[sel & recruited].sum() / w[sel].sum()) if w[sel].sum() > 0 else 0.0
     return out
 
 
@@ -104,25 +124,45 @@ class ScsResult:
     anatomy: Any = field(repr=False, default=None)
     placed: Any = field(repr=False, default=None)
     scenario: Any = field(repr=False, default=None)
+    criteria: PerceptCriteria = field(repr=False, default_factory=percept_criteria)
 
     @property
     def kinds(self) -> np.ndarray:
         return np.asarray(self.fibers.kind)
 
-    def _first(self, kind: str) -> float | None:
-        t = self.thresholds.threshold_ma[self.kinds == kind]
-        t = t[np.isfinite(t)]
-        return float(t.min()) if t.size else None
+    @cached_property
+    def afferents(self) -> Afferents:
+        """One entry per afferent (lowest threshold over its cables, and its site)."""
+        return afferents(self.fibers, self.thresholds.threshold_ma, self.thresholds.site,
+                         self.dermatome)
+
+    @cached_property
+    def _perception(self) -> float | None:
+        return perception_threshold_ma(self.afferents, self.criteria)
+
+    @cached_property
+    def discomfort_by_root_ma(self) -> dict[str, float]:
+        """Discomfort (side-effect) threshold of each dorsal root (mA)
+        (:func:`~neuraxis.perception.percept.discomfort_thresholds_ma`)."""
+        return discomfort_thresholds_ma(self.afferents, self.criteria)
+
+    @staticmethod
+    def _lowest(by: dict[str, float]) -> tuple[str | None, float | None]:
+        if not by:
+            return None, None
+        k = min(by, key=lambda n: (by[n], n))
+        return k, by[k]
 
     @property
     def perception_threshold_ma(self) -> float | None:
-        """First dorsal-column fiber (mA); None if none fires below the search limit."""
-        return self._first("dc")
+        """Perception threshold (mA); None if not reached below the search limit
+        (:func:`~neuraxis.perception.percept.perception_threshold_ma`)."""
+        return self._perception
 
     @property
     def discomfort_threshold_ma(self) -> float | None:
-        """First dorsal-root fiber (mA); None if none fires below the search limit."""
-        return self._first("dr")
+        """Discomfort threshold (mA); None if no root reaches it below the search limit."""
+        return self._lowest(self.discomfort_by_root_ma)[1]
 
     @property
     def usable_range(self) -> float | None:
@@ -130,30 +170,65 @@ class ScsResult:
         p, d = self.perception_threshold_ma, self.discomfort_threshold_ma
         return None if p is None or d is None else d / p
 
+    def fiber_counts(self) -> dict[str, Any]:
+        """What the thresholds rest on: sampled fibers, the real fibers they stand for, and
+        how many sampled fibers fire at each threshold in the group that sets it."""
+        aff, kinds = self.afferents, self.kinds
+        out: dict[str, Any] = {
+            "sampled_dc_fibers": int(np.sum(kinds == "dc")),
+            "sampled_dr_cables": int(np.sum(kinds == "dr")),
+            "sampled_dr_afferents": int(np.sum(aff.kind == "dr")),
+            "real_dc_fibers": round(float(aff.weight_fibers[aff.kind == "dc"].sum()), 1),
+            "real_dr_fibers": round(float(aff.weight_fibers[aff.kind == "dr"].sum()), 1),
+            "perception_fibers": self.criteria.perception_fibers,
+            "discomfort_fibers": self.criteria.discomfort_fibers,
+        }
+        pt = self.perception_threshold_ma
+        root, dt = self._lowest(self.discomfort_by_root_ma)
+        fire = np.nan_to_num(aff.threshold_ma, nan=np.inf)
+        if pt is not None:
+            sel = (aff.site == "dc") & (fire <= pt)
+            out["perception"] = {"sampled_fibers_firing": int(sel.sum()),
+                                 "real_fibers_firing": round(float(aff.weight_fibers[sel].sum()),
+                                                             1)}
+        if dt is not None:
+            sel = (aff.root == root) & (np.nan_to_num(aff.root_threshold_ma, nan=np.inf) <= dt)
+            out["discomfort"] = {"root": root, "sampled_afferents_firing": int(sel.sum()),
+                                 "real_fibers_firing": round(float(aff.weight_fibers[sel].sum()),
+                                                             1)}
+        return out
+
     def at(self, amplitude_ma: float | None = None) -> AmplitudeMetrics:
         """Every amplitude-dependent metric (default: the program's amplitude)."""
         from neuraxis.perception.bodymap import coverage
 
         amp = self.program.amplitude_ma if amplitude_ma is None else float(amplitude_ma)
         rec = self.thresholds.recruited(amp)
-        par = paresthesia_map(self.dermatome, rec)
-        kinds = self.kinds
-        frac = {k: float(rec[kinds == k].mean()) if np.any(kinds == k) else 0.0
-                for k in ("dc", "dr")}
+        aff = self.afferents
+        par = felt_paresthesia(aff, amp, self.criteria, self.perception_threshold_ma)
+        fire = np.nan_to_num(aff.threshold_ma, nan=np.inf) <= amp
+        frac = {}
+        for k in ("dc", "dr"):
+            w = aff.weight_fibers[aff.kind == k]
+            frac[k] = float(w[fire[aff.kind == k]].sum() / w.sum()) if w.sum() > 0 else 0.0
         return AmplitudeMetrics(amp, rec, par,
                                 coverage(self.pain, par) if self.pain is not None else None,
-                                frac["dc"], frac["dr"], self._side_effects(rec))
+                                frac["dc"], frac["dr"], self._side_effects(amp))
 
-    def _side_effects(self, rec: np.ndarray) -> list[dict]:
+    def _side_effects(self, amplitude_ma: float) -> list[dict]:
+        aff = self.afferents
         out = []
-        dr = self.kinds == "dr"
-        for name in sorted(set(self.dermatome[dr])):
-            sel = dr & (self.dermatome == name)
-            frac = float(rec[sel].mean())
-            if frac > 0:
-                out.append({"root": str(name), "fraction_recruited": round(frac, 4),
-                            "effect": "segmental paresthesia / radicular discomfort"})
-        return sorted(out, key=lambda r: -r["fraction_recruited"])
+        for root, t in self.discomfort_by_root_ma.items():
+            if t > amplitude_ma:
+                continue
+            sel = aff.root == root
+            hit = sel & (np.nan_to_num(aff.root_threshold_ma, nan=np.inf) <= amplitude_ma)
+            out.append({"root": root, "threshold_ma": round(t, 4),
+                        "real_fibers_firing": round(float(aff.weight_fibers[hit].sum()), 1),
+                        "fraction_recruited": round(float(aff.weight_fibers[hit].sum()
+                                                          / aff.weight_fibers[sel].sum()), 4),
+                        "effect": "segmental paresthesia / radicular discomfort"})
+        return sorted(out, key=lambda r: (r["threshold_ma"], r["root"]))
 
     @property
     def curve(self) -> dict[str, list[float]]:
@@ -161,24 +236,32 @@ class ScsResult:
         return self.recruitment_curves()
 
     def recruitment_curves(self, n: int = 61) -> dict[str, list[float]]:
-        """Recruitment curves: fraction of DC and DR fibers recruited vs amplitude (mA),
-        from 0 to twice the program amplitude (or the highest finite threshold)."""
-        t = self.thresholds.threshold_ma
+        """Recruitment curves: fraction of the real DC and DR fibers recruited vs amplitude
+        (mA), from 0 to twice the program amplitude (or the highest finite threshold)."""
+        aff = self.afferents
+        t = aff.threshold_ma
         finite = t[np.isfinite(t)]
         top = max(2.0 * self.program.amplitude_ma, float(finite.max()) if finite.size else 1.0)
         amps = np.linspace(0.0, min(top, self.thresholds.settings["max_ma"]), n)
-        kinds = self.kinds
-        return {"amplitude_ma": amps.tolist(),
-                "dc_fraction": recruitment_curve(t[kinds == "dc"], amps).tolist(),
-                "dr_fraction": recruitment_curve(t[kinds == "dr"], amps).tolist()}
+        out = {"amplitude_ma": amps.tolist()}
+        for k in ("dc", "dr"):
+            sel = aff.kind == k
+            out[f"{k}_fraction"] = recruitment_curve(t[sel], amps,
+                                                     aff.weight_fibers[sel]).tolist()
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The results.json object (keys are a stable interface)."""
+        from neuraxis.perception.percept import fiber_weights
+
         thr = self.thresholds.threshold_ma
+        w = fiber_weights(self.fibers)
         fibers = []
         for i, rec in enumerate(self.fibers.to_dict()["fibers"]):
             fibers.append({**rec, "dermatome": str(self.dermatome[i]),
                            "threshold_ma": None if not np.isfinite(thr[i]) else _r(thr[i]),
+                           "initiation_site": str(self.thresholds.site[i]),
+                           "weight_fibers": _r(w[i]),
                            "n_nodes": int(self.thresholds.n_nodes[i])})
         here = self.at().to_dict()
         here.pop("amplitude_ma")
@@ -188,6 +271,10 @@ class ScsResult:
             "perception_threshold_ma": _r(self.perception_threshold_ma),
             "discomfort_threshold_ma": _r(self.discomfort_threshold_ma),
             "usable_range": _r(self.usable_range),
+            "fiber_counts": self.fiber_counts(),
+            "percept": {"criteria": self.criteria.to_dict(),
+                        "discomfort_by_root_ma": {k: _r(v) for k, v in
+                                                  self.discomfort_by_root_ma.items()}},
             "pain_map": list(self.pain.names) if self.pain is not None else [],
             **here,
             "recruitment_curve": {k: [_r(x) for x in v] for k, v in self.curve.items()},

@@ -25,6 +25,7 @@ import numpy as np
 
 from neuraxis._logging import logger
 from neuraxis._validate import NeuraxisInputError
+from neuraxis.perception.percept import initiation_sites
 from neuraxis.perception.program import Program
 from neuraxis.perception.recruitment import (
     DC_MARGIN_MM,
@@ -179,7 +180,9 @@ class ScsSession:
         """Arc-length window (start, stop), mm, that each fiber's cable spans.
 
         Dorsal-column fibers: the active contacts plus ``DC_MARGIN_MM`` each side (clipped
-        to the path); dorsal-root fibers: their whole path.
+        to the path); dorsal-root fibers: from the start of the root to the last point of
+        the path inside that z range (a long dorsal-column branch is cut where it leaves
+        it), at least the length of the smallest cable of :data:`NODE_LADDER`.
         """
         zs = [self.contact_z_mm[c] for c in program.contacts]
         z_lo, z_hi = min(zs) - DC_MARGIN_MM, max(zs) + DC_MARGIN_MM
@@ -187,16 +190,24 @@ class ScsSession:
             self._arc_mm = [np.concatenate([[0.0], np.cumsum(np.linalg.norm(
                 np.diff(p, axis=0), axis=1))]) for p in self.fibers.paths_mm]
         out = []
-        for kind, path, arc in zip(self.fibers.kind, self.fibers.paths_mm, self._arc_mm,
-                                   strict=True):
+        for i, (kind, path, arc) in enumerate(zip(self.fibers.kind, self.fibers.paths_mm,
+                                                  self._arc_mm, strict=True)):
+            z = path[:, 2]
             if kind == "dc":
-                z = path[:, 2]
                 up = z[-1] > z[0]
                 a = np.interp(np.clip([z_lo, z_hi], z.min(), z.max()),
                               z if up else z[::-1], arc if up else arc[::-1])
                 out.append((float(min(a)), float(max(a))))
-            else:
-                out.append((0.0, float(arc[-1])))
+                continue
+            # dorsal root: from the root's start to where its branch leaves the window for
+            # good (a long ascending branch is cut there, as a DC fiber is), and at least
+            # long enough for the smallest cable of the node ladder
+            inside = np.flatnonzero((z >= z_lo) & (z <= z_hi))
+            end = float(arc[-1]) if inside.size == 0 else float(arc[min(inside[-1] + 1,
+                                                                         arc.size - 1)])
+            least = (NODE_LADDER[0] - 1) * self._spacing(float(self.fibers.diameter_um[i])) \
+                * 1e-3 + 1e-6
+            out.append((0.0, min(float(arc[-1]), max(end, least))))
         return out
 
     def node_counts(self, windows: list[tuple[float, float]]) -> np.ndarray:
@@ -283,6 +294,7 @@ class ScsSession:
         n_nodes, ve = self.program_potentials(program)
         n = len(ve)
         thr = np.full(n, np.nan)
+        init = np.full(n, -1, dtype=int)
         status = np.empty(n, dtype=object)
         done = 0
         for k in np.unique(n_nodes):
@@ -302,6 +314,7 @@ class ScsSession:
                                           for i in idx],
                                   rel_tol=self.rel_tol, max_ma=self.max_ma, progress=report)
             thr[idx] = res.threshold_ma
+            init[idx] = res.initiation_node
             status[idx] = res.status
             done += idx.size
         if progress is not None:
@@ -311,4 +324,18 @@ class ScsSession:
         settings = {"model": self.model, "rel_tol": self.rel_tol, "max_ma": self.max_ma,
                     "pulse_width_us": program.pulse_width_us, "waveform": program.waveform,
                     "dc_margin_mm": DC_MARGIN_MM, "node_ladder": list(NODE_LADDER)}
-        return ProgramThresholds(thr, n_nodes, status.astype(str), settings)
+        arc = self.node_arc_mm(self.windows(program), n_nodes, init)
+        return ProgramThresholds(thr, n_nodes, status.astype(str), settings, arc,
+                                 initiation_sites(self.fibers, arc))
+
+    def node_arc_mm(self, windows: list[tuple[float, float]], n_nodes: np.ndarray,
+                    node: np.ndarray) -> np.ndarray:
+        """Arc length (mm along each fiber's path) of node ``node[i]`` of fiber i's cable
+        laid over its window; NaN where ``node[i] < 0``."""
+        out = np.full(len(windows), np.nan)
+        for i in np.flatnonzero(np.asarray(node) >= 0):
+            cab = self.cable(float(self.fibers.diameter_um[i]), int(n_nodes[i]))
+            x = cab.x_um
+            mid = 0.5 * (windows[i][0] + windows[i][1])
+            out[i] = mid + (x[cab.node_index[int(node[i])]] - 0.5 * (x[0] + x[-1])) * 1e-3
+        return out

@@ -149,6 +149,7 @@ def keys() -> tuple[Key, ...]:
     from neuraxis.perception.program import (
         AMPLITUDE_RANGE_MA,
         DEFAULT_PULSE_WIDTH_US,
+        DEFAULT_WAVEFORM,
         PULSE_WIDTH_RANGE_US,
         RATE_RANGE_HZ,
         WAVEFORMS,
@@ -219,8 +220,10 @@ def keys() -> tuple[Key, ...]:
             *PULSE_WIDTH_RANGE_US, unit="us"),
         Key("program.rate_hz", "float", 50.0, "pulse rate (reported; thresholds are per "
             "pulse)", *RATE_RANGE_HZ, unit="Hz"),
-        Key("program.waveform", "str", "mono", "leading phase alone or a symmetric "
-            "charge-balanced biphasic pulse", allowed=WAVEFORMS),
+        Key("program.waveform", "str", DEFAULT_WAVEFORM, "symmetric charge-balanced "
+            "biphasic pulse (clinical default) or the leading phase alone", allowed=WAVEFORMS,
+            source="charge balance: Merrill, Bikson & Jefferys 2005, J Neurosci Methods "
+            "141:171"),
         Key("pain_map", "list", [], "body regions and dermatomes in pain (see `neuraxis scs "
             "regions`); empty: no coverage is computed"),
     ]
