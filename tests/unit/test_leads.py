@@ -28,6 +28,12 @@ PADDLE = {"kind": "paddle", "columns": [5, 6, 5], "contact_length_mm": 4,
 # ------------------------------------------------------------------------- catalogue
 
 
+def _bare(level: str):
+    """The level's anatomy around an acute lead (no encapsulation sheath): the placement
+    rules below are stated for the lead's own envelope."""
+    return spine_anatomy(level, encapsulation_thickness_mm=0.0)
+
+
 def test_catalogue_names_and_counts():
     assert list_leads() == ["percutaneous_1x8", "percutaneous_1x8_compact", "paddle_2x8",
                             "paddle_5_6_5"]
@@ -167,7 +173,7 @@ def test_placement_errors(section, pattern):
 
 @pytest.mark.parametrize("level", ["T8", "T9", "T10", "T11", "T12"])
 def test_percutaneous_lead_rests_on_the_dura(level):
-    a = spine_anatomy(level)
+    a = _bare(level)
     lead = load_lead("percutaneous_1x8")
     placed = place_lead(lead, Placement(level, offset_z_mm=2.0), a)
     c = placed.contact_centers_mm()
@@ -181,7 +187,7 @@ def test_percutaneous_lead_rests_on_the_dura(level):
 
 @pytest.mark.parametrize("offset", [2.0, -3.5, 5.0])
 def test_lateral_lead_keeps_the_clearance(offset):
-    a = spine_anatomy("T9")
+    a = _bare("T9")
     placed = place_lead(load_lead("percutaneous_1x8"), Placement("T9", offset_x_mm=offset), a)
     x0, y0, _ = placed.origin_mm
     assert x0 == offset
@@ -193,7 +199,7 @@ def test_lateral_lead_keeps_the_clearance(offset):
 
 
 def test_paddle_rests_on_the_dura():
-    a = spine_anatomy("T12")
+    a = _bare("T12")
     lead = load_lead("paddle_5_6_5")
     placed = place_lead(lead, Placement("T12", offset_x_mm=1.0), a)
     c = placed.contact_centers_mm()
@@ -204,7 +210,7 @@ def test_paddle_rests_on_the_dura():
 
 
 def test_encapsulation_lifts_the_lead():
-    base = place_lead(load_lead("percutaneous_1x8"), Placement("T11"), spine_anatomy("T11"))
+    base = place_lead(load_lead("percutaneous_1x8"), Placement("T11"), _bare("T11"))
     sheath = place_lead(load_lead("percutaneous_1x8"), Placement("T11"),
                         spine_anatomy("T11", encapsulation_thickness_mm=0.3))
     assert sheath.origin_mm[1] - base.origin_mm[1] == pytest.approx(0.3, abs=1e-3)
@@ -214,7 +220,7 @@ def test_rotation():
     rot = rotation_about_y(5.0)
     assert np.allclose(rot @ rot.T, np.eye(3)) and np.linalg.det(rot) == pytest.approx(1.0)
     placed = place_lead(load_lead("percutaneous_1x8"), Placement("T12", rotation_deg=5.0),
-                        spine_anatomy("T12"))
+                        _bare("T12"))
     a = math.radians(5.0)
     assert np.allclose(placed.axis, [math.sin(a), 0.0, math.cos(a)])
     c = placed.contact_centers_mm()
@@ -225,23 +231,23 @@ def test_rotation():
 
 
 def test_offset_paddle_that_does_not_fit_is_refused():
-    a = spine_anatomy("T11")
+    a = _bare("T11")
     place_lead(load_lead("paddle_2x8"), Placement("T11", offset_x_mm=1.5), a)
     with pytest.raises(NeuraxisInputError, match=(
             r"the paddle 'paddle_2x8' \(thickness 1.5 mm, width 8 mm\) does not fit in the dorsal "
-            r"epidural space at T11: resting 0.1 mm above the dura, its ventral half reaches "
-            r"y = 8.23 mm at x = 8.0 mm, above the canal roof there \(y = 7.23 mm\)")):
+            r"epidural space at T11: resting 0.1 mm above the dura, its contact face reaches "
+            r"y = 7.55 mm at x = 8.0 mm, above the canal roof there \(y = 7.23 mm\)")):
         place_lead(load_lead("paddle_2x8"), Placement("T11", offset_x_mm=4.0), a)
     with pytest.raises(NeuraxisInputError, match=r"at T9: resting 0.1 mm above the dura, it needs "
-                       r"5.51 mm above the dura at x = 7.0 mm but the epidural space there is "
+                       r"4.61 mm above the dura at x = 7.0 mm but the epidural space there is "
                        r"3.89 mm"):
-        place_lead(load_lead("paddle_5_6_5"), Placement("T9", offset_x_mm=2.0), spine_anatomy("T9"))
+        place_lead(load_lead("paddle_5_6_5"), Placement("T9", offset_x_mm=2.0), _bare("T9"))
 
 
 def test_paddle_back_may_replace_bone():
     """A paddle goes in through a laminotomy: at T9 the 2 mm, 10 mm wide 5-6-5 rests on the
     dura with its contact face in the epidural space while its back rises above the canal roof."""
-    a = spine_anatomy("T9")
+    a = _bare("T9")
     lead = load_lead("paddle_5_6_5")
     placed = place_lead(lead, Placement("T9"), a)
     y_face = placed.origin_mm[1] - lead.paddle_thickness_mm / 2
@@ -261,7 +267,7 @@ def test_paddle_back_may_replace_bone():
 ])
 def test_invalid_spine_placements(lead, placement, pattern):
     with pytest.raises(NeuraxisInputError, match=pattern):
-        place_lead(load_lead(lead), placement, spine_anatomy("T9"))
+        place_lead(load_lead(lead), placement, _bare("T9"))
 
 
 def test_homogeneous_placement():

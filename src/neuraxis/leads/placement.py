@@ -16,8 +16,9 @@ Rules
   closest point. For an unrotated percutaneous lead over the midline this puts its
   axis at dura top + radius + clearance; a paddle's flat ventral face rests on the
   highest dura point under it. The envelope must then stay inside the canal (no
-  overlap with bone; a paddle's insulating back may replace bone, as after the
-  laminotomy that implants it, but its ventral half must lie in the canal), over the
+  overlap with bone; a paddle's insulating body and its sheath may replace bone, as
+  after the laminotomy that implants it, but its contact face must lie in the canal),
+  over the
   dural sac (|offset_x_mm| < the dura's half-width), and its ends within the modelled
   length minus a 10 mm margin at each end.
 * Homogeneous medium: the lead frame origin is at ``(offset_x_mm, 0,
@@ -227,9 +228,11 @@ def _spine_height(lead: LeadSpec, placement: Placement, anatomy: SpineAnatomy,
     y0 = float(np.max(dura.top_y_mm(low[under, 0]) - low[under, 1]))
     top = body + [0.0, y0]
     if lead.kind == "paddle":
-        # A paddle goes in through a laminotomy: its insulating back may replace bone,
-        # but its ventral (contact) half must lie in the epidural space.
-        top = top[body[:, 1] < 0.0]
+        # A paddle goes in through a laminotomy, which removes the bone it needs: its
+        # insulating body and its sheath may replace bone, but its contact face (the
+        # bare ventral surface) must lie in the epidural space.
+        bare = _envelope_xy(lead, ang, 0.0) + [x0, 0.0]
+        top = (bare + [0.0, y0])[bare[:, 1] <= bare[:, 1].min() + 1e-9]
     excess = top[:, 1] - canal.top_y_mm(top[:, 0])
     i = int(np.argmax(excess))
     if excess[i] > 1e-9:
@@ -240,7 +243,7 @@ def _spine_height(lead: LeadSpec, placement: Placement, anatomy: SpineAnatomy,
             where = (f"it needs {float(top[i, 1]) - d_top:.2f} mm above the dura at x = {x:.1f} "
                      f"mm but the epidural space there is {room:.2f} mm")
         else:
-            part = "its ventral half" if lead.kind == "paddle" else "its top"
+            part = "its contact face" if lead.kind == "paddle" else "its top"
             where = (f"{part} reaches y = {float(top[i, 1]):.2f} mm at x = {x:.1f} mm, above the "
                      f"canal roof there (y = {float(canal.top_y_mm(x)):.2f} mm)")
         raise NeuraxisInputError(
