@@ -325,7 +325,7 @@ def test_dr_left_right_mirror_symmetry(dr):
         assert dr.x_mm[i] > 0 > dr.x_mm[k]
 
 
-def test_dr_diameters_follow_the_table(dr):
+def test_dr_diameters_follow_the_table(dr, t9):
     law = dr_diameter_law()
     # MRG diameters of 28-55 m/s (Schalow's touch afferents 31-49 m/s, REFERENCE 1.9)
     assert (law.low_um, law.high_um) == pytest.approx((6.0, 10.0), abs=0.02)
@@ -336,9 +336,19 @@ def test_dr_diameters_follow_the_table(dr):
     for i in range(0, len(dr), 2):  # both rows of an afferent share diameter and weight
         assert dr.afferent_id[i] == dr.afferent_id[i + 1]
         assert dr.diameter_um[i] == dr.diameter_um[i + 1]
-    np.testing.assert_allclose(dr.weight_fibers, 3000.0 / 4)
     p = law.fraction_above(9.0)
     assert abs(np.mean(d > 9.0) - p) < 4 * math.sqrt(p * (1 - p) / d.size)
+    # the roots' afferents lean to the largest fibres; their weights undo it: per root and
+    # side they sum to the real count, and the weighted share above 9 um is the law's
+    roots = {(s, g): (dr.segment == g) & (dr.side == s) & (dr.branch == "ascending")
+             for s, g in set(zip(dr.side, dr.segment, strict=True))}
+    for sel in roots.values():
+        assert dr.weight_fibers[sel].sum() == pytest.approx(3000.0)
+    assert np.mean(dr.diameter_um > 9.0) > 2 * p  # more large ones sampled than occur
+    big = dorsal_root_fibers(t9, n_per_root=512, n_segments=1)
+    asc = big.branch == "ascending"
+    w = big.weight_fibers[asc]
+    assert np.sum(w[big.diameter_um[asc] > 9.0]) / w.sum() == pytest.approx(p, rel=0.05)
 
 
 def test_dr_selection_and_errors(t9):

@@ -82,9 +82,14 @@ class DiameterLaw:
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` diameters (um) by inverse-CDF sampling with the generator ``rng``."""
+        return self.ppf(rng.random(n))
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Diameters (um) at the quantiles ``u`` (0-1) of the truncated law."""
         from scipy.special import ndtr, ndtri
 
-        u = rng.random(n)
+        u = np.asarray(u, dtype=float)
+        n = u.shape
         if self.low_um == self.high_um:
             return np.full(n, float(self.low_um))
         a, b = float(self._z(self.low_um)), float(self._z(self.high_um))

@@ -202,10 +202,10 @@ def dorsal_root_fibers(anatomy, *, n_per_root: int, seed: int = 0,
                                      z_window_mm=z_window_mm)
     p = table_values("dr_path")
     law = dr_diameter_law(diameter_range_um)
-    weight = dr_afferents_per_root(diameter_range_um) / n_per
-    rng = np.random.default_rng(seed)
-    def u(spread):
-        return rng.uniform(-0.5, 0.5, n_per) * float(spread)
+    design, weight = _root_design(n_per, seed, dr_afferents_per_root(diameter_range_um))
+    diam_q = design[:, 4]
+    def u(spread, k):
+        return (design[:, k] - 0.5) * float(spread)
     turn = float(p["incord_turn_mm"])
     geo = {"rootlet_rise_mm": float(p["rootlet_rise_mm"]), "incord_turn_mm": turn,
            "stem_fraction": float(p["stem_fraction"])}
@@ -214,9 +214,9 @@ def dorsal_root_fibers(anatomy, *, n_per_root: int, seed: int = 0,
     rows = []
     for z_root in entries:
         name = cord_segment_at(a, float(z_root))
-        dz, dang = u(p["rootlet_z_spread_mm"]), u(p["entry_angle_spread_deg"])
-        dth, drad = u(p["incord_angle_spread_deg"]), u(p["incord_radius_spread"])
-        diam = law.sample(rng, n_per)
+        dz, dang = u(p["rootlet_z_spread_mm"], 0), u(p["entry_angle_spread_deg"], 1)
+        dth, drad = u(p["incord_angle_spread_deg"], 2), u(p["incord_radius_spread"], 3)
+        diam = law.ppf(diam_q)
         for side in SIDES:
             for i in range(n_per):
                 z_e = float(z_root + dz[i])
@@ -236,9 +236,39 @@ def dorsal_root_fibers(anatomy, *, n_per_root: int, seed: int = 0,
                     s = arc_length_mm(rp.path_mm)
                     rows.append((side, diam[i], e[0], e[1], name, rp.path_mm,
                                  s[rp.entry_index], s[rp.dura_index], s[rp.branch_index],
-                                 afferent, branch))
-    side, diam, x, y, seg, paths, arc, dura, barc, aff, branch = zip(*rows, strict=True)
+                                 afferent, branch, weight[i]))
+    side, diam, x, y, seg, paths, arc, dura, barc, aff, branch, w = zip(*rows, strict=True)
     m = len(rows)
     return FiberSet(np.full(m, "dr"), diam, side, x, y, np.zeros(m), seg, paths, arc,
-                    weight_fibers=np.full(m, weight), afferent_id=aff, branch=branch,
+                    weight_fibers=w, afferent_id=aff, branch=branch,
                     dura_arc_mm=dura, branch_arc_mm=barc)
+
+
+#: Importance exponent of the diameter quantile: ``q = 1 - (1 - v)^k`` puts the sampled
+#: afferents of a root towards its largest (lowest-threshold) fibres, where the percept's
+#: counts are read; the weights ``k (1 - v)^(k - 1)`` undo it.
+DIAMETER_IMPORTANCE = 3.0
+
+
+def _root_design(n: int, seed: int, real_per_root: float) -> tuple[np.ndarray, np.ndarray]:
+    """The afferents of one root: (n, 5) points in [0, 1) and their weights (real fibres).
+
+    Columns: rootlet z, entry angle, branch angle, branch radius (uniform jitters), and
+    the diameter quantile. One scrambled Sobol' sequence seeded by ``seed`` (nested: the
+    first k points are the same for every n >= k), the same for every root; the diameter
+    quantile is importance-sampled towards the largest fibres (:data:`DIAMETER_IMPORTANCE`)
+    and the weights, normalised to sum to ``real_per_root``, undo it.
+    """
+    import warnings
+
+    from scipy.stats import qmc
+
+    sobol = qmc.Sobol(d=5, scramble=True, seed=np.random.default_rng(seed))
+    with warnings.catch_warnings():  # balance needs n = 2^k; nesting does not
+        warnings.simplefilter("ignore", UserWarning)
+        pts = sobol.random(n)
+    k = DIAMETER_IMPORTANCE
+    v = pts[:, 4].copy()
+    pts[:, 4] = 1.0 - (1.0 - v) ** k
+    dens = k * (1.0 - v) ** (k - 1.0)  # dq/dv: the real share each point stands for
+    return pts, real_per_root * dens / dens.sum()
