@@ -16,7 +16,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 STAGE = {
     "_validate": 0, "_logging": 0, "_soft_import": 0, "data": 0, "__main__": 9,
     "anatomy": 1, "leads": 2, "axons": 3, "field": 3, "fibers": 3, "perception": 5,
-    "pump": 5, "registry": 5, "viz": 6, "scenario": 7, "validation": 7, "cli": 8,
+    "pump": 5, "registry": 5, "viz": 6, "scenario": 7, "validation": 7, "uncertainty": 7,
+    "cli": 8,
 }
 
 

@@ -57,7 +57,7 @@ def _provenance(prov: object) -> str:
 
 
 def write_report(results: dict, scenario_text: str, figures: dict[str, Path],
-                 path: str | Path) -> Path:
+                 path: str | Path, *, known_disagreements: dict[str, str] | None = None) -> Path:
     """Write ``report.html``.
 
     Parameters
@@ -72,6 +72,9 @@ def write_report(results: dict, scenario_text: str, figures: dict[str, Path],
         Caption -> PNG path.
     path : str | Path
         The HTML file to write.
+    known_disagreements : dict, optional
+        Validation row -> reason, for the validity section (the CLI passes
+        :data:`neuraxis.validation.scs.EXPECTED_FAILURES`).
 
     Returns
     -------
@@ -79,23 +82,33 @@ def write_report(results: dict, scenario_text: str, figures: dict[str, Path],
         The written file.
     """
     r = results
-    rows = [("Perception threshold (first dorsal-column fiber)",
-             _fmt(r["perception_threshold_ma"], " mA")),
-            ("Discomfort threshold (first dorsal-root fiber)",
-             _fmt(r["discomfort_threshold_ma"], " mA")),
+    c = r.get("fiber_counts", {})
+    per, dis = c.get("perception", {}), c.get("discomfort", {})
+    rows = [(f"Perception threshold ({c.get('perception_fibers', 0):g} real fibers excited in "
+             "the dorsal column)", _fmt(r["perception_threshold_ma"], " mA")
+             + (f" ({per['sampled_fibers_firing']} of {c['sampled_dc_fibers']} sampled DC "
+                "fibers)" if per else "")),
+            (f"Discomfort threshold ({c.get('discomfort_fibers', 0):g} real fibers of one root "
+             "excited in the root or entry zone)", _fmt(r["discomfort_threshold_ma"], " mA")
+             + (f" ({dis['root']}: {dis['sampled_afferents_firing']} of "
+                f"{dis['sampled_afferents_in_root']} sampled afferents)" if dis else "")),
             ("Usable range (discomfort / perception)", _fmt(r["usable_range"])),
             ("Program amplitude", _fmt(r["program"]["amplitude_ma"], " mA")),
             ("Pain map", ", ".join(r["pain_map"]) or "none given"),
             ("Pain coverage at the program amplitude", _fmt(r["pain_coverage_pct"], " %")),
             ("Paresthesia outside the pain", _fmt(r["paresthesia_outside_pain_pct"], " %")),
-            ("Dorsal-column fibers recruited", _fmt(100 * r["dc_recruited_fraction"], " %")),
-            ("Dorsal-root fibers recruited", _fmt(100 * r["dr_recruited_fraction"], " %"))]
+            ("Dorsal-column fibers recruited (real)", _fmt(100 * r["dc_recruited_fraction"], " %")
+             + (f" of {c['real_dc_fibers']:.0f}" if c else "")),
+            ("Dorsal-root fibers recruited (real)", _fmt(100 * r["dr_recruited_fraction"], " %")
+             + (f" of {c['real_dr_fibers']:.0f}" if c else ""))]
     summary = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                       for k, v in rows)
     par = "".join(f"<tr><td>{html.escape(k)}</td><td>{100 * v:.1f} %</td></tr>"
                   for k, v in sorted(r["paresthesia"].items(), key=lambda kv: -kv[1]) if v > 0)
-    side = "".join(f"<tr><td>{html.escape(s['root'])}</td><td>{100 * s['fraction_recruited']:.1f}"
-                   f" %</td><td>{html.escape(s['effect'])}</td></tr>" for s in r["side_effects"])
+    side = "".join(f"<tr><td>{html.escape(s['root'])}</td><td>{s['threshold_ma']:.3g} mA</td>"
+                   f"<td>{s['real_fibers_firing']:.0f} ({100 * s['fraction_recruited']:.1f} %)"
+                   f"</td><td>{html.escape(s['effect'])}</td></tr>" for s in r["side_effects"])
+    validity = _validity(known_disagreements or {})
     figs = "".join(_img(p, caption) for caption, p in figures.items())
     timings = html.escape(json.dumps(r["timings_s"]))
     provenance = _provenance(r.get("provenance"))
@@ -116,18 +129,25 @@ pre {{ background: #f8f8f8; padding: 1em; overflow-x: auto; }}
 </style></head><body>
 <h1>SCS report: {html.escape(str(r.get('name') or 'scenario'))}</h1>
 {provenance}
-<p>Definitions: perception threshold = first dorsal-column fiber to fire; discomfort threshold
-= first dorsal-root fiber; paresthesia strength = fraction of a dermatome's fibers recruited;
-coverage = % of the pain area whose dermatome has paresthesia. Produced by neuraxis from the
-scenario below; every number is computed (field basis, MRG axon thresholds, somatotopy).</p>
+<p>Definitions (docs/scs.md): every fiber's action potential is classified by where it
+starts (dorsal column, dorsal-root entry zone, root); counts are of real fibers, each sampled
+fiber standing for a number of the anatomy's fibers. Perception threshold = the amplitude at
+which the fibers excited in the dorsal column reach the perception count; discomfort
+threshold = the amplitude at which one dorsal root's fibers excited in the root or entry zone
+reach the discomfort count; at or above the perception threshold a dermatome is felt when one
+of its real fibers fires, and its paresthesia strength is the fraction of its real fibers
+recruited; coverage = % of the pain area whose dermatome is felt. Produced by neuraxis from
+the scenario below; every number is computed (field basis, MRG axon thresholds,
+somatotopy).</p>
 <h2>Summary</h2><table>{summary}</table>
 <h2>Figures</h2>{figs}
 <h2>Paresthesia (dermatomes with recruited fibers)</h2>
 <table><tr><th>dermatome</th><th>fibers recruited</th></tr>
 {par or '<tr><td colspan=2>none</td></tr>'}</table>
-<h2>Side effects (dorsal roots recruited)</h2>
-<table><tr><th>root</th><th>fibers recruited</th><th>effect</th></tr>
-{side or '<tr><td colspan=3>none</td></tr>'}</table>
+<h2>Side effects (dorsal roots past their discomfort threshold)</h2>
+<table><tr><th>root</th><th>threshold</th><th>real fibers firing</th><th>effect</th></tr>
+{side or '<tr><td colspan=4>none</td></tr>'}</table>
+{validity}
 <h2>Scenario</h2><pre>{html.escape(scenario_text)}</pre>
 <h2>Timings (s)</h2><pre>{timings}</pre>
 </body></html>
@@ -135,3 +155,19 @@ scenario below; every number is computed (field basis, MRG axon thresholds, soma
     path = Path(path)
     path.write_text(doc, encoding="utf-8")
     return path
+
+
+def _validity(known_disagreements: dict[str, str]) -> str:
+    """The report's validity section: what the numbers rest on, the validation table, and
+    the model's known disagreements with published SCS observations."""
+    known = "".join(f"<li><code>{html.escape(k)}</code>: {html.escape(v)}</li>"
+                    for k, v in known_disagreements.items())
+    return f"""<h2>Validity</h2>
+<p>The percept criteria (counts of real fibers) and their sources are in
+<code>neuraxis/data/percept.yaml</code>; with the default fiber sampling, PT, DT and the
+usable range move by less than 5 % when the sampling doubles and between the default and
+the fine mesh (tests/validation/test_scs_convergence.py). The model is compared with
+published SCS observations in the validation table: run <code>neuraxis validate scs</code>
+or read <code>docs/validation.md</code> (explained in <code>docs/validation_scs.md</code>).
+Known disagreements, each a strict expected failure of the test suite:</p>
+<ul>{known or '<li>none</li>'}</ul>"""

@@ -194,8 +194,15 @@ class ScsResult:
         if dt is not None:
             sel = (aff.root == root) & (np.nan_to_num(aff.root_threshold_ma, nan=np.inf) <= dt)
             out["discomfort"] = {"root": root, "sampled_afferents_firing": int(sel.sum()),
+                                 "sampled_afferents_in_root": int(np.sum(aff.root == root)),
                                  "real_fibers_firing": round(float(aff.weight_fibers[sel].sum()),
                                                              1)}
+        amp = self.program.amplitude_ma
+        sel = fire <= amp
+        out["at_program_amplitude"] = {
+            "amplitude_ma": amp, "sampled_afferents_firing": int(sel.sum()),
+            "real_fibers_firing": round(float(aff.weight_fibers[sel].sum()), 1),
+            "dermatomes_felt": len(self.at(amp).paresthesia)}
         return out
 
     def at(self, amplitude_ma: float | None = None) -> AmplitudeMetrics:
