@@ -2,7 +2,7 @@
 
 The sweep of tests/integration/test_scs_uncertainty.py (bundled 1x8 scenario, coarse mesh,
 60 mm model, 3-contact lead, 20 DC fibers), with two conductivities and the dCSF sampled
-(N = 2: 16 samples, 6 geometries), each run in a fresh output folder so nothing is cached.
+(N = 2: 10 samples, 6 geometries), each run in a fresh output folder so nothing is cached.
 Numba's compiled kernels are on disk after the first run (warm-up run first, not timed).
 The ratio measures the runner; it is near 2 only when the machine's cores are otherwise idle.
 
