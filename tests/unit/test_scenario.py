@@ -77,7 +77,7 @@ def test_scenario_is_frozen_and_typed() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         sc.mesh = "fine"  # type: ignore[misc]
     assert sc.program.contacts == {"E3": 0.5, "E4": -1.0, "E5": 0.5}
-    assert sc.fibers.dc == 240 and sc.anatomy.level == "T8"
+    assert sc.fibers.dc == 480 and sc.anatomy.level == "T8"
     d = sc.to_dict()
     assert d["program"]["amplitude_ma"] == 3.0 and d["source"] == str(EXAMPLE)
     json.dumps(d)  # plain data
