@@ -33,6 +33,8 @@ CASES = [
     ("import neuraxis.pump.spread, neuraxis.viz, neuraxis.viz.pump_spread",
      ("matplotlib", "scipy")),
     ("import neuraxis.viz.scs, neuraxis.viz.bodymap, neuraxis.viz.field", ("matplotlib",)),
+    ("import neuraxis.uncertainty, neuraxis.cli.scs_uncertainty",
+     ("dask", "distributed", "SALib", "matplotlib")),
 ]
 
 

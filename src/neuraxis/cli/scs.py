@@ -339,3 +339,8 @@ def scs_init(
     path.write_text(text, encoding="utf-8")
     Console(stderr=True, highlight=False).print(
         f"wrote {path}; run it with: neuraxis scs run {path}", markup=False)
+
+
+from neuraxis.cli.scs_uncertainty import register as _register_uncertainty  # noqa: E402
+
+_register_uncertainty(scs_app)
