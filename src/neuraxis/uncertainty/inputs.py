@@ -10,6 +10,8 @@ that cannot change the result left out (the encapsulation conductivity of an acu
 
 from __future__ import annotations
 
+import copy
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -207,4 +209,87 @@ def resolve_inputs(scenario: Any, names: list[str] | tuple[str, ...] | None = No
                                   source, verified, nominal, note))
     if not out:
         raise NeuraxisInputError("Invalid value for '--inputs': no input left to sample")
+    out = jointly_feasible(scenario, out, notes)
     return tuple(out), notes
+
+
+#: Steps of the joint shrink of the geometry ranges, and the share of each range's
+#: distance from the scenario's value removed per step.
+_SHRINK_STEPS, _SHRINK = 40, 0.1
+
+
+def jointly_feasible(scenario: Any, inputs: list[UncertainInput],
+                     notes: list[str]) -> list[UncertainInput]:
+    """Geometry ranges shrunk together until every combination of their ends places.
+
+    Each geometry range is accepted alone, but the anatomy and placement refuse some
+    combinations (a thick dorsal CSF with a displaced cord, a lead that no longer fits).
+    Every corner of the geometry box is built as a scenario; while one is refused, the
+    end of each input whose move to the scenario's own value lets that corner place (or,
+    if none does alone, of every input) moves 10 % of the way towards that value.
+    Refusals are monotone in these inputs, so the box's corners bound it. A note says
+    what was shrunk.
+    """
+    from dataclasses import replace
+
+    from neuraxis.scenario import apply_overrides, scenario_from_dict
+
+    geo = [i for i, inp in enumerate(inputs) if inp.kind == "geometry"]
+    if not geo:
+        return inputs
+    raw = scenario.raw
+    centre = {i: _value(scenario, inputs[i]) for i in geo}
+    box = {i: (inputs[i].low, inputs[i].high) for i in geo}
+
+    def places(values: dict[int, float]) -> str | None:
+        sets = [f"{inputs[i].path}={v!r}" for i, v in values.items()]
+        try:
+            scenario_from_dict(apply_overrides(copy.deepcopy(raw), sets))
+        except NeuraxisInputError as exc:
+            return str(exc)
+        return None
+
+    def refused() -> tuple[dict[int, int], str] | None:
+        for ends in itertools.product((0, 1), repeat=len(geo)):
+            corner = dict(zip(geo, ends, strict=True))
+            why = places({i: box[i][e] for i, e in corner.items()})
+            if why is not None:
+                return corner, why
+        return None
+
+    found = refused()
+    first = None if found is None else found[1]
+    steps = 0
+    while found is not None and steps < 20 * _SHRINK_STEPS:
+        steps += 1
+        corner, _ = found
+        # the inputs whose own move to the scenario's value lets this corner place
+        culprits = [i for i in geo if places({j: centre[j] if j == i else box[j][e]
+                                              for j, e in corner.items()}) is None]
+        for i in culprits or geo:
+            lo, hi = box[i]
+            box[i] = (lo + _SHRINK * (centre[i] - lo), hi) if corner[i] == 0 else \
+                (lo, hi - _SHRINK * (hi - centre[i]))
+        found = refused()
+    why = None if found is None else found[1]
+    if why is not None:
+        raise NeuraxisInputError(
+            f"Invalid uncertainty ranges: no box of the geometry inputs around the "
+            f"scenario's values places every combination ({why})")
+    if steps:
+        shrunk = ", ".join(f"{inputs[i].name} {box[i][0]:.3g}-{box[i][1]:.3g} {inputs[i].unit}"
+                           for i in geo)
+        notes.append(f"geometry ranges shrunk together towards the scenario's values so that "
+                     f"every combination places: {shrunk} (first refusal: {first})")
+        inputs = list(inputs)
+        for i in geo:
+            inputs[i] = replace(inputs[i], low=box[i][0], high=box[i][1],
+                                note=(inputs[i].note + "; " if inputs[i].note else "")
+                                + "shrunk with the other geometry inputs (joint fit)")
+    return inputs
+
+
+def _value(scenario: Any, inp: UncertainInput) -> float:
+    """The scenario's own value of a geometry input (clipped into its range)."""
+    v = _nominal(scenario, inp.path)
+    return min(max(v, inp.low), inp.high)
