@@ -36,6 +36,9 @@ def coarse_scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     mp = pytest.MonkeyPatch()
     mp.setenv("NEURAXIS_CACHE_DIR", str(tmp / "cache"))
     text = (EXAMPLES / "field_1x8_t9.yaml").read_text().replace("mesh: default", "mesh: coarse")
+    # an acute lead (no sheath): the access resistance below is that of the bare contact
+    text = text.replace("anatomy: {kind: spine, level: T9", "anatomy: {kind: spine, level: T9, "
+                        "encapsulation_thickness_mm: 0")
     path = tmp / "s.yaml"
     path.write_text(text)
     yield path
@@ -91,16 +94,20 @@ def test_cli_bad_scenario(tmp_path: Path) -> None:
 
 def test_thicker_dcsf_lowers_the_dorsal_column_potential(tmp_path: Path) -> None:
     """Holsheimer 1994 / He 1994: perception threshold rises with dCSF because the
-    dorsal columns see less potential. Same contact, dCSF 3 vs 5 mm."""
+    dorsal columns see less potential. Same contact, dCSF 3 vs 5 mm: the cord moves 2 mm
+    ventrally in the same sac (measured: 16 % less potential 0.3 mm under the cord's dorsal
+    surface). The sources give a direction; the bound asks for a drop well beyond the
+    coarse mesh's 2 % (this test asked for 20 % when a thicker dCSF moved the dura and the
+    lead dorsally instead, a rule that refused the published dCSF range)."""
     v = []
     for dcsf in (3.0, 5.0):
-        a = spine_anatomy("T11", dcsf_mm=dcsf)
+        a = spine_anatomy("T11", dcsf_mm=dcsf, encapsulation_thickness_mm=0.0)
         placed = place_lead(lead_from_section(ONE_CONTACT), Placement("T11"), a)
         basis = build_field_basis(a, placed, "coarse", cache=tmp_path)
         top = a.cord_ellipse.center_y_mm + a.cord_ellipse.semi_y_mm
         pts = np.array([[0.0, top - 0.3, z] for z in np.linspace(-10, 10, 41)])
         v.append(np.max(basis.probe(pts, contact="E1")))
-    assert v[1] < 0.8 * v[0], v
+    assert v[1] < 0.9 * v[0], v
 
 
 def test_paddle_sends_more_current_to_the_cord_than_a_cylinder(tmp_path: Path) -> None:
@@ -108,7 +115,7 @@ def test_paddle_sends_more_current_to_the_cord_than_a_cylinder(tmp_path: Path) -
     paddle's flat contact with its insulating back gives the dorsal columns more potential
     per mA than a ring on a cylindrical lead (measured +16 %), and a wide backing more
     than a narrow one (measured +2 %)."""
-    a = spine_anatomy("T11")
+    a = spine_anatomy("T11", encapsulation_thickness_mm=0.0)  # the leads' own shapes
     top = a.cord_ellipse.center_y_mm + a.cord_ellipse.semi_y_mm
     z = np.linspace(-10, 10, 41)
     pts = np.column_stack([np.zeros_like(z), np.full_like(z, top - 0.3), z])
@@ -206,7 +213,8 @@ def test_encapsulation_sheath_is_meshed_and_placed() -> None:
     fat = sheathed.conductivities.epidural_fat_s_per_m
     as_fat = solve(spine_anatomy("T9", conductivities={"encapsulation": fat},
                                  encapsulation_thickness_mm=t), 0.1)
-    lifted = solve(spine_anatomy("T9"), 0.1 + t).probe(dc, contact="E1")
+    lifted = solve(spine_anatomy("T9", encapsulation_thickness_mm=0.0), 0.1 + t).probe(
+        dc, contact="E1")
     np.testing.assert_allclose(as_fat.probe(dc, contact="E1"), lifted, rtol=0.02)
     assert basis.impedance_kohm["E1"] < 0.95 * as_fat.impedance_kohm["E1"]
     own = basis.probe(dc, contact="E1")
@@ -217,7 +225,7 @@ def test_rotated_lead_field_follows_its_contacts() -> None:
     """A 1x8 lead turned 5 deg (rostral end to the patient's left): each end
     contact's potential peaks in the CSF under that contact (within 1 mm in x and z),
     so the rotation reaches the mesh, not only the contact table."""
-    a = spine_anatomy("T9")
+    a = spine_anatomy("T9", encapsulation_thickness_mm=0.0)
     placed = place_lead(lead_from_section({"model": "percutaneous_1x8"}),
                         Placement("T9", rotation_deg=5.0), a)
     basis = build_field_basis(a, placed, "coarse", cache=False)

@@ -95,7 +95,7 @@ def test_every_amplitude_metric_follows_from_the_thresholds(session: ScsSession)
         assert m.pain_coverage_pct >= prev  # coverage grows with the amplitude
         prev = m.pain_coverage_pct
         d = m.to_dict()
-        assert d["amplitude_ma"] == amp and d["pain_coverage_pct"] == round(
+        assert d["amplitude_ma"] == round(amp, 4) and d["pain_coverage_pct"] == round(
             m.pain_coverage_pct, 2)
     whole = res.to_dict()
     assert whole["pain_coverage_pct"] == res.at().to_dict()["pain_coverage_pct"]
