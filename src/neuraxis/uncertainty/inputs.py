@@ -225,8 +225,9 @@ def jointly_feasible(scenario: Any, inputs: list[UncertainInput],
     Each geometry range is accepted alone, but the anatomy and placement refuse some
     combinations (a thick dorsal CSF with a displaced cord, a lead that no longer fits).
     Every corner of the geometry box is built as a scenario; while one is refused, the
-    end of each input whose move to the scenario's own value lets that corner place (or,
-    if none does alone, of every input) moves 10 % of the way towards that value.
+    end of the first input whose move to the scenario's own value lets that corner place
+    moves, by bisection, to where the corner just places (if no input does alone, every
+    end of that corner moves 10 % of the way towards the scenario's value).
     Refusals are monotone in these inputs, so the box's corners bound it. A note says
     what was shrunk.
     """
@@ -260,16 +261,27 @@ def jointly_feasible(scenario: Any, inputs: list[UncertainInput],
     found = refused()
     first = None if found is None else found[1]
     steps = 0
-    while found is not None and steps < 20 * _SHRINK_STEPS:
+    while found is not None and steps < _SHRINK_STEPS:
         steps += 1
         corner, _ = found
+        at = {i: box[i][e] for i, e in corner.items()}
         # the inputs whose own move to the scenario's value lets this corner place
-        culprits = [i for i in geo if places({j: centre[j] if j == i else box[j][e]
-                                              for j, e in corner.items()}) is None]
-        for i in culprits or geo:
-            lo, hi = box[i]
-            box[i] = (lo + _SHRINK * (centre[i] - lo), hi) if corner[i] == 0 else \
-                (lo, hi - _SHRINK * (hi - centre[i]))
+        culprits = [i for i in geo if places({**at, i: centre[i]}) is None]
+        if not culprits:  # no one input alone: pull every end of this corner in
+            for i in geo:
+                lo, hi = box[i]
+                box[i] = (lo + _SHRINK * (centre[i] - lo), hi) if corner[i] == 0 else \
+                    (lo, hi - _SHRINK * (hi - centre[i]))
+        else:  # the first culprit's end moves to where the corner just places (bisection)
+            i = culprits[0]
+            good, bad = centre[i], at[i]
+            for _ in range(8):
+                mid = 0.5 * (good + bad)
+                if places({**at, i: mid}) is None:
+                    good = mid
+                else:
+                    bad = mid
+            box[i] = (good, box[i][1]) if corner[i] == 0 else (box[i][0], good)
         found = refused()
     why = None if found is None else found[1]
     if why is not None:
