@@ -16,6 +16,37 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ.setdefault(_var, "1")
 
 
+#: The longest test files (seconds on one worker, measured 2026-12-01), run first: with
+#: ``--dist loadfile --no-loadscope-reorder`` (pyproject) a file is one unit of work,
+#: handed out in collection order, so starting the long ones first keeps one worker from
+#: finishing a long file alone at the end.
+LONG_FILES = (
+    "tests/integration/test_field_spine.py",           # ~270 s
+    "tests/validation/test_scs_published.py",          # ~230 s
+    "tests/validation/test_scs_published_other.py",    # ~200 s
+    "tests/validation/test_scs_convergence.py",        # ~160 s
+    "tests/validation/test_field_convergence.py",      # ~110 s
+    "tests/integration/test_scs_uncertainty.py",       # ~100 s
+    "tests/validation/test_field_homogeneous.py",      # ~80 s
+    "tests/integration/test_scs_run.py",               # ~45 s
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long files first (:data:`LONG_FILES`), every file's tests kept together and in order."""
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    root = Path(str(config.rootpath))
+
+    def key(item: pytest.Item) -> int:
+        try:
+            rel = Path(str(item.path)).relative_to(root).as_posix()
+        except ValueError:
+            rel = str(item.path)
+        return rank.get(rel, len(LONG_FILES))
+
+    items[:] = sorted(items, key=key)  # stable: the rest keeps its collection order
+
+
 @pytest.fixture(scope="session")
 def shared_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One field-basis cache for the whole run (``NEURAXIS_CACHE_DIR``).
