@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,9 @@ def plot_uncertainty(result: Any, path: str | Path) -> Path:
         sob = result.sobol.get(name)
         ax = axes[1, j]
         if sob is None or sob.S1 is None:
-            ax.text(0.5, 0.5, "no indices" + (f":\n{sob.note}" if sob is not None else ""),
-                    transform=ax.transAxes, ha="center", va="center", fontsize=7, wrap=True)
+            note = "\n".join(textwrap.wrap(sob.note, 34)) if sob is not None else ""
+            ax.text(0.5, 0.5, "no indices" + (f":\n{note}" if note else ""),
+                    transform=ax.transAxes, ha="center", va="center", fontsize=7)
             ax.set_axis_off()
             continue
         k = np.arange(len(sob.inputs))
