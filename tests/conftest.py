@@ -49,12 +49,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def shared_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One field-basis cache for the whole run (``NEURAXIS_CACHE_DIR``).
+    """One field-basis cache for the whole run (``NEURAXIS_CACHE_DIR``), shared by the
+    xdist workers.
 
     Bases are cached under a hash of everything that defines them, so tests that mesh the
     same geometry (the bundled 1x8 scenario on the coarse mesh, say) share one build
-    instead of meshing it once per module; a test that needs an empty cache makes its own.
+    instead of meshing it once per module or per worker; a test that needs an empty cache
+    makes its own. Saving is atomic (a temporary file per process, then a rename), so two
+    workers that build the same basis at once both end with a whole file.
     """
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # workers' basetemps share this run's parent
+        path = base.parent / "shared-cache"
+        path.mkdir(exist_ok=True)
+        return path
     return tmp_path_factory.mktemp("shared-cache")
 
 

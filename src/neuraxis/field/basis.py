@@ -130,7 +130,9 @@ class FieldBasis:
     def save(self, path: Path) -> None:
         """Write the basis to ``path`` (.npz)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
+        # a name of this process's own: two processes saving the same basis at once (test
+        # workers, Dask workers sharing a cache) never write into one temporary file
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
         np.savez(tmp, points_mm=self.points_mm, tets=self.tets.astype(np.int32),
                  tissue_of_tet=self.tissue_of_tet.astype(np.int16),
                  element_dofs=self.element_dofs.astype(np.int32),
