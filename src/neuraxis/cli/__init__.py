@@ -44,6 +44,7 @@ app.add_typer(axon_app, name="axon")
 app.add_typer(pump_app, name="pump")
 app.add_typer(cache_app, name="cache")
 app.add_typer(registry_app, name="registry")
+app.add_typer(__import__("neuraxis.cli.web", fromlist=["web_app"]).web_app, name="web")
 app.command("validate")(validate)
 
 
