@@ -22,7 +22,7 @@ def create_app(db_url: str | None = None, single_user: bool | None = None, **set
     """Build the app (see :func:`neuraxis.web.app.create_app`); needs the ``web`` extra."""
     from neuraxis._soft_import import soft_import
 
-    for module in ("fastapi", "jinja2", "multipart", "argon2", "itsdangerous"):
+    for module in ("fastapi", "jinja2", "argon2", "itsdangerous"):
         soft_import(module, "web", "The neuraxis web app")
     from neuraxis.web.app import create_app as build
 

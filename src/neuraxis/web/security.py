@@ -8,8 +8,9 @@ request-size limit and the security headers.
 - Every POST/PUT/PATCH/DELETE needs the session's CSRF token, in the form field
   ``csrf_token`` or the header ``X-CSRF-Token`` (htmx sends the header; scripts get the
   token from ``GET /api/session``).
-- Logged out, a page redirects to ``/login`` and an ``/api`` route answers 401; a role
-  without the permission gets 403.
+- Logged out, a page redirects to ``/login`` and an ``/api`` route answers 401 (a write
+  without a CSRF token too, except the login itself: 403); a role without the
+  permission gets 403.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from neuraxis.web.accounts import PERMISSIONS
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Where a logged-out request without a CSRF token gets 403 (elsewhere: 401, not logged in).
+LOGIN_PATHS = frozenset({"/login", "/api/session/login", "/logout", "/api/session/logout"})
 
 
 class AuthError(Exception):
@@ -88,6 +91,9 @@ async def check_csrf(request: Request, x_csrf_token: str | None = Header(
             value = form.get(CSRF_FIELD)
             given = value if isinstance(value, str) else None
     if not expected or not given or not hmac.compare_digest(str(expected), str(given)):
+        if request.url.path not in LOGIN_PATHS and current_user(request) is None:
+            raise AuthError(401, "Not logged in: log in at /login (scripts: POST "
+                                 "/api/session/login)")
         raise AuthError(403, "Refused: missing or wrong CSRF token (reload the page; scripts "
                              f"send the {CSRF_HEADER} header from GET /api/session)")
 
