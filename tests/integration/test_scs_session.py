@@ -110,3 +110,33 @@ def test_a_program_for_another_lead_is_refused(session: ScsSession) -> None:
                           contact_names=tuple(f"E{i}" for i in range(1, 17)))
     with pytest.raises(NeuraxisInputError, match="not on the lead"):
         session.evaluate(paddle)
+
+
+def test_collaterals_add_cables_to_the_dc_afferents(session: ScsSession) -> None:
+    """With ``fibers.dc_collaterals`` each DC fibre gets its collateral nearest the cathode
+    as a cable of its own afferent: the afferent's threshold is the lower of the two, the
+    afferent count is unchanged, and near the cathode some collaterals fire first."""
+    sc = load_scenario(EXAMPLE, [*SMALL, "fibers.dc_collaterals=true"])
+    with_col = ScsSession(sc)  # the basis comes from the same cache
+    prog = _program(session, {"E4": -1.0, "E5": 1.0})
+    plain = session.evaluate(prog)
+    res = with_col.evaluate(prog)
+    f, thr = res.fibers, res.thresholds.threshold_ma
+    col = np.flatnonzero(f.branch == "collateral")
+    n_dc = int(np.sum(session.fibers.kind == "dc"))
+    assert col.size == n_dc  # one cathode
+    np.testing.assert_allclose(thr[: len(session.fibers)], plain.thresholds.threshold_ma)
+    assert len(res.afferents) == len(plain.afferents)
+    parent = {int(a): i for i, a in enumerate(f.afferent_id[:n_dc])}
+    t_par = thr[[parent[int(a)] for a in f.afferent_id[col]]]
+    t_col = thr[col]
+    assert np.any(t_col < 0.95 * t_par)  # some collaterals lower their fibre's threshold
+    by_aff = {int(a): t for a, t in zip(res.afferents.row, res.afferents.threshold_ma,
+                                        strict=True)}
+    for k, c in enumerate(col):
+        lowest = np.nanmin([t_par[k], t_col[k]])
+        row = next(r for r in by_aff if int(f.afferent_id[r]) == int(f.afferent_id[c]))
+        assert by_aff[row] == pytest.approx(lowest)
+    assert res.perception_threshold_ma <= plain.perception_threshold_ma + 1e-9
+    rows = res.to_dict()["fibers"]  # results.json lists every cable, collaterals too
+    assert sum(1 for r in rows if r["branch"] == "collateral") == col.size

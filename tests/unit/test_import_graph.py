@@ -14,10 +14,10 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 #: Stage of each top-level part of the package; a module may import its own stage or a
 #: lower one, never a higher one.
 STAGE = {
-    "_validate": 0, "_logging": 0, "_soft_import": 0, "data": 0, "__main__": 9,
+    "_validate": 0, "_logging": 0, "_soft_import": 0, "data": 0, "__main__": 10,
     "anatomy": 1, "leads": 2, "axons": 3, "field": 3, "fibers": 3, "perception": 5,
     "pump": 5, "registry": 5, "viz": 6, "scenario": 7, "validation": 7, "uncertainty": 7,
-    "cli": 8,
+    "web": 8, "cli": 9,
 }
 
 

@@ -97,11 +97,67 @@ def build_mrg_cable(diameter_um: float, n_nodes: int = 21, geometry: str = "auto
     n_nodes = check_int("n_nodes", n_nodes, 5, 1001)
     geom = mrg.mrg_geometry(diameter_um, geometry)
     secs = mrg.mrg_sections(geom, n_nodes)
+    for s in secs:
+        s["n_lamellae"] = geom.n_lamellae
+    return _mrg_cable_from_sections(secs, float(diameter_um))
+
+
+def build_mrg_branch_cable(parent_diameter_um: float, n_parent_nodes: int,
+                           branch_diameter_um: float, n_branch_nodes: int,
+                           geometry: str = "auto") -> Cable:
+    """Cable of an MRG fiber that continues as a thinner MRG branch (a collateral).
+
+    The first ``n_parent_nodes`` nodes (and the internodes between them) have the
+    parent's geometry; the last of them is the branch point, after which come
+    ``n_branch_nodes`` internode + node periods of the branch's geometry. Every
+    compartment keeps its own section's geometry, and the axial conductance across the
+    junction is that of the two half-compartments in series (as NEURON joins sections of
+    different diameters). The cable has the compartment layout of an MRG cable of
+    ``n_parent_nodes + n_branch_nodes`` nodes, so it batches with those.
+
+    This is a chain: the parent's continuation beyond the branch point is not part of
+    it (the SCS session simulates the unbranched parent as a cable of its own and takes
+    the lower threshold; :mod:`neuraxis.fibers.collaterals`).
+
+    Parameters
+    ----------
+    parent_diameter_um, branch_diameter_um : float
+        Fiber diameters, um (2-16 um; see :func:`build_mrg_cable`).
+    n_parent_nodes : int
+        Parent nodes, the branch point included (>= 2).
+    n_branch_nodes : int
+        Nodes of the branch after the branch point (>= 1).
+    geometry : {'auto', 'discrete', 'interpolated'}
+        See :func:`neuraxis.axons.models.mrg.mrg_geometry`.
+
+    Returns
+    -------
+    Cable
+        ``diameter_um`` is the parent's.
+    """
+    n_p = check_int("n_parent_nodes", n_parent_nodes, 2, 1000)
+    n_b = check_int("n_branch_nodes", n_branch_nodes, 1, 1000)
+    check_int("n_parent_nodes + n_branch_nodes", n_p + n_b, 5, 1001)
+    secs = []
+    for d, n, drop_first in ((parent_diameter_um, n_p, False),
+                             (branch_diameter_um, n_b + 1, True)):
+        geom = mrg.mrg_geometry(d, geometry)
+        part = mrg.mrg_sections(geom, n)
+        for s in part:
+            s["n_lamellae"] = geom.n_lamellae
+        secs.extend(part[1:] if drop_first else part)
+    return _mrg_cable_from_sections(secs, float(parent_diameter_um))
+
+
+def _mrg_cable_from_sections(secs: list[dict], diameter_um: float) -> Cable:
+    """The cable of an MRG section list (each section carries its own geometry)."""
     kind = np.array([s["kind"] for s in secs])
     length = np.array([s["length_um"] for s in secs], dtype=float)
     diam = np.array([s["diameter_um"] for s in secs], dtype=float)
     space = np.array([s["space_um"] for s in secs], dtype=float)
     g_pas = np.array([s["g_pas_s_per_cm2"] for s in secs], dtype=float)
+    fiber_d = np.array([s["myelin_ref_diameter_um"] for s in secs], dtype=float)
+    lamellae = np.array([s["n_lamellae"] for s in secs], dtype=float)
     is_node = kind == "node"
     x = np.cumsum(length) - 0.5 * length
     x = x - x[0]
@@ -110,15 +166,15 @@ def build_mrg_cable(diameter_um: float, n_nodes: int = 21, geometry: str = "auto
     r_i = rho_ohm_um * length / (np.pi * (diam / 2) ** 2)
     peri_area = np.pi * ((diam / 2 + space) ** 2 - (diam / 2) ** 2)
     r_p = rho_ohm_um * length / peri_area
-    myelin_area = _area_um2(np.full_like(diam, geom.fiber_diameter_um), length)
-    per_lamella = 1.0 / (2.0 * geom.n_lamellae)
+    myelin_area = _area_um2(fiber_d, length)
+    per_lamella = 1.0 / (2.0 * lamellae)
     c_my = np.where(is_node, 0.0, _c_nf(mrg.MYELIN_CM_UF_PER_CM2 * per_lamella, myelin_area))
     g_my = np.where(is_node, _g_us(mrg.NODE_XG_S_PER_CM2, area),
                     _g_us(mrg.MYELIN_G_S_PER_CM2 * per_lamella, myelin_area))
     node_index = np.flatnonzero(is_node)
     return Cable(
         model="mrg",
-        diameter_um=float(diameter_um),
+        diameter_um=diameter_um,
         mechanism="axnode",
         x_um=x,
         c_m_nf=_c_nf(mrg.CM_UF_PER_CM2, area),

@@ -194,7 +194,8 @@ def _summary_rows(data: dict, f) -> list[tuple[str, str]]:
     return [
         (f"perception threshold ({n_pt:g} real DC-initiated fibers)",
          f(data["perception_threshold_ma"], " mA")
-         + (f" ({per['sampled_fibers_firing']} of {c['sampled_dc_fibers']} sampled DC fibers)"
+         + (f" ({per['sampled_fibers_firing']} of {c['sampled_dc_fibers']} sampled DC fibers"
+            + (" with their collaterals" if c.get("sampled_dc_collaterals") else "") + ")"
             if per else "")),
         (f"discomfort threshold ({n_dt:g} real fibers of one root, root/entry-zone)",
          f(data["discomfort_threshold_ma"], " mA")

@@ -24,6 +24,7 @@ Data and sources: ``neuraxis/data/fibers.yaml``; see ``docs/fibers.md``.
 """
 
 from neuraxis.fibers._table import fiber_table
+from neuraxis.fibers.collaterals import dc_collaterals
 from neuraxis.fibers.diameters import DiameterLaw, dc_diameter_law, dr_diameter_law
 from neuraxis.fibers.dorsal_column import dc_depth_fraction, dorsal_column_fibers
 from neuraxis.fibers.dorsal_root import (
@@ -46,6 +47,7 @@ from neuraxis.fibers.paths import (
 from neuraxis.fibers.population import scs_fibers
 
 __all__ = [
+    "dc_collaterals",
     "BRANCHES", "REGIONS", "SEGMENT_NAMES", "DiameterLaw", "FiberSet", "RootPath", "arc_length_mm",
     "compartment_points_mm", "cord_segment_at", "cord_segments", "dc_depth_fraction",
     "dc_diameter_law", "dorsal_column_depth_mm", "dorsal_column_fibers",

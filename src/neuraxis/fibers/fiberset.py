@@ -14,8 +14,9 @@ from neuraxis.fibers.paths import arc_length_mm
 
 KINDS = ("dc", "dr")
 SIDES = ("left", "right")
-#: Values of ``FiberSet.branch``: '' (dorsal column), or the DR afferent's branch.
-BRANCHES = ("", "ascending", "descending")
+#: Values of ``FiberSet.branch``: '' (dorsal-column fiber), 'collateral' (a dorsal-column
+#: fiber's collateral cable, :mod:`neuraxis.fibers.collaterals`), or the DR afferent's branch.
+BRANCHES = ("", "ascending", "descending", "collateral")
 #: Values of :func:`fiber_region_at_arc`.
 REGIONS = ("root", "drez", "dc")
 _COLUMNS = ("kind", "diameter_um", "side", "x_mm", "y_mm", "depth_mm", "segment",
@@ -129,13 +130,16 @@ class FiberSet:
 
     def _check_branches_and_arcs(self) -> None:
         dc = self.kind == "dc"
-        if np.any(self.branch[dc] != ""):
+        bad = dc & ~np.isin(self.branch, ("", "collateral"))
+        if np.any(bad):
             raise NeuraxisInputError("Invalid FiberSet: a dorsal-column fiber has branch "
-                                     f"{str(self.branch[dc][self.branch[dc] != ''][0])!r}; "
-                                     "allowed is '' (branches are for 'dr' rows)")
-        if np.any(self.branch[~dc] == ""):
+                                     f"{str(self.branch[bad][0])!r}; allowed are '' and "
+                                     "'collateral' ('ascending', 'descending' are for 'dr' rows)")
+        bad = ~dc & ~np.isin(self.branch, ("ascending", "descending"))
+        if np.any(bad):
             raise NeuraxisInputError("Invalid FiberSet: every dorsal-root row needs a branch, "
-                                     "'ascending' or 'descending', but got ''")
+                                     "'ascending' or 'descending', but got "
+                                     f"{str(self.branch[bad][0])!r}")
         arcs = np.column_stack([getattr(self, k) for k in _ARCS]) if len(self) else None
         if arcs is None or not (~dc).any():
             return
@@ -181,17 +185,19 @@ class FiberSet:
         return FiberSet(**{k: getattr(self, k)[idx] for k in _COLUMNS},
                         paths_mm=tuple(self.paths_mm[i] for i in idx))
 
-    def concat(self, other: FiberSet) -> FiberSet:
+    def concat(self, other: FiberSet, *, same_afferents: bool = False) -> FiberSet:
         """This set followed by ``other``.
 
         ``other``'s ``afferent_id`` values are shifted past this set's largest, so that
-        afferents of the two sets stay distinct (rows that shared an id still do).
+        afferents of the two sets stay distinct (rows that shared an id still do), unless
+        ``same_afferents`` (``other`` holds more cables of this set's afferents, e.g. the
+        collaterals of :func:`neuraxis.fibers.dc_collaterals`).
         """
         if not isinstance(other, FiberSet):
             raise NeuraxisInputError(
                 f"Invalid value for 'other'. Expected a FiberSet, but got {type(other).__name__}")
         cols = {k: np.concatenate([getattr(self, k), getattr(other, k)]) for k in _COLUMNS}
-        if len(self) and len(other):
+        if len(self) and len(other) and not same_afferents:
             shift = int(self.afferent_id.max()) + 1 - int(other.afferent_id.min())
             cols["afferent_id"] = np.concatenate([self.afferent_id,
                                                   other.afferent_id + max(shift, 0)])

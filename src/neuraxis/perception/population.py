@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from neuraxis._validate import check_int, check_range
+from neuraxis._validate import NeuraxisInputError, check_int, check_range
 
 #: Allowed values of each field: (low, high, type).
 FIBER_RANGES: dict[str, tuple[float, float, str]] = {
@@ -31,12 +31,16 @@ class FiberSpec:
         Random seed of the sampling (and of the dermatome assignment).
     overlap : float
         Overlap of neighbouring dermatome bands in the dorsal columns, in band widths.
+    dc_collaterals : bool
+        Simulate each dorsal-column fiber's collateral nearest each cathode as well
+        (:func:`neuraxis.fibers.dc_collaterals`; off by default, docs/fibers.md).
     """
 
     dc: int = 480
     dr_per_root: int = 12
     seed: int = 0
     overlap: float = 0.5
+    dc_collaterals: bool = False
 
     def __post_init__(self) -> None:
         for name, (lo, hi, typ) in FIBER_RANGES.items():
@@ -47,6 +51,10 @@ class FiberSpec:
             else:
                 object.__setattr__(self, name, float(check_range(f"fibers.{name}", value, lo,
                                                                  hi, "band widths")))
+        if not isinstance(self.dc_collaterals, bool):
+            raise NeuraxisInputError(
+                "Invalid value for 'fibers.dc_collaterals'. Expected true or false, but got "
+                f"{self.dc_collaterals!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

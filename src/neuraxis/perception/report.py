@@ -87,7 +87,8 @@ def write_report(results: dict, scenario_text: str, figures: dict[str, Path],
     rows = [(f"Perception threshold ({c.get('perception_fibers', 0):g} real fibers excited in "
              "the dorsal column)", _fmt(r["perception_threshold_ma"], " mA")
              + (f" ({per['sampled_fibers_firing']} of {c['sampled_dc_fibers']} sampled DC "
-                "fibers)" if per else "")),
+                "fibers" + (" with their collaterals" if c.get("sampled_dc_collaterals") else "")
+                + ")" if per else "")),
             (f"Discomfort threshold ({c.get('discomfort_fibers', 0):g} real fibers of one root "
              "excited in the root or entry zone)", _fmt(r["discomfort_threshold_ma"], " mA")
              + (f" ({dis['root']}: {dis['sampled_afferents_firing']} of "

@@ -174,8 +174,10 @@ class ScsResult:
         """What the thresholds rest on: sampled fibers, the real fibers they stand for, and
         how many sampled fibers fire at each threshold in the group that sets it."""
         aff, kinds = self.afferents, self.kinds
+        collateral = np.asarray(self.fibers.branch) == "collateral"
         out: dict[str, Any] = {
-            "sampled_dc_fibers": int(np.sum(kinds == "dc")),
+            "sampled_dc_fibers": int(np.sum((kinds == "dc") & ~collateral)),
+            "sampled_dc_collaterals": int(np.sum(collateral)),
             "sampled_dr_cables": int(np.sum(kinds == "dr")),
             "sampled_dr_afferents": int(np.sum(aff.kind == "dr")),
             "real_dc_fibers": round(float(aff.weight_fibers[aff.kind == "dc"].sum()), 1),

@@ -30,7 +30,7 @@ class Key:
     path : str
         Dotted path, e.g. ``'anatomy.dcsf_mm'`` (the unit is in the last part).
     type : str
-        ``'float'``, ``'int'``, ``'str'``, ``'mapping'`` or ``'list'``.
+        ``'float'``, ``'int'``, ``'bool'``, ``'str'``, ``'mapping'`` or ``'list'``.
     default : object
         Value used when the key is absent (a text such as ``'level table'`` where it
         depends on other keys; ``None`` when the key is required or optional).
@@ -234,6 +234,10 @@ def keys() -> tuple[Key, ...]:
              "overlap": "overlap of the dermatome bands in the dorsal columns (band widths)"}
     for name, (lo, hi, typ) in FIBER_RANGES.items():
         out.append(Key(f"fibers.{name}", typ, getattr(spec, name), helps[name], lo, hi))
+    out.append(Key("fibers.dc_collaterals", "bool", False, "also simulate each dorsal-column "
+                   "fiber's collateral nearest each cathode (docs/fibers.md)",
+                   allowed=("true", "false"),
+                   source="collateral spacing: Brown & Fyffe 1978, J Physiol 274:111"))
     return tuple(out)
 
 
