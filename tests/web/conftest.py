@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,20 +10,41 @@ pytest.importorskip("fastapi", reason="the web extra (pip install 'neuraxis[web]
 pytest.importorskip("argon2", reason="the web extra (pip install 'neuraxis[web]')")
 
 from fastapi.testclient import TestClient
+from web_helpers import PASSWORD, USERS
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-PASSWORD = "correct horse battery"
-USERS = {"alice": "clinician", "rob": "researcher", "ada": "admin"}
+
+@pytest.fixture(autouse=True)
+def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with small parameters (the tests check hashing, not its cost)."""
+    from neuraxis.web import accounts
+
+    monkeypatch.setattr(accounts, "HASH_PARAMS", {"time_cost": 1, "memory_cost": 1024,
+                                                  "parallelism": 1})
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One registry database made by the migrations (as ``neuraxis registry init``),
+    copied for each test."""
+    from neuraxis.registry.db import connect, upgrade
+    from neuraxis.web.accounts import upgrade_accounts
+
+    path = tmp_path_factory.mktemp("web-template") / "registry.sqlite"
+    engine = connect(f"sqlite:///{path}")
+    upgrade(engine)
+    upgrade_accounts(engine)
+    engine.dispose()
+    return path
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """A new registry database (schema at head), as ``neuraxis registry init`` makes it."""
-    from neuraxis.registry.db import connect, upgrade
+def db_url(tmp_path: Path, _template_db: Path) -> str:
+    """A new registry database (schema at head) for one test."""
+    import shutil
 
-    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
-    upgrade(connect(url))
-    return url
+    path = tmp_path / "registry.sqlite"
+    shutil.copyfile(_template_db, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
@@ -46,25 +66,3 @@ def accounts_app(db_url: str):
     for name, role in USERS.items():
         add_user(engine, name, PASSWORD, role, by="test")
     return create_app(db_url=db_url, single_user=False)
-
-
-def csrf(client: TestClient) -> str:
-    """The session's CSRF token (also sets the session cookie)."""
-    return client.get("/api/session").json()["csrf_token"]
-
-
-def login(app, username: str, password: str = PASSWORD) -> tuple[TestClient, dict]:
-    """A client logged in as ``username`` and the CSRF header to send on writes."""
-    client = TestClient(app, base_url="http://127.0.0.1")
-    r = client.post("/api/session/login", json={"username": username, "password": password},
-                    headers={"X-CSRF-Token": csrf(client)})
-    assert r.status_code == 200, r.text
-    return client, {"X-CSRF-Token": r.json()["csrf_token"]}
-
-
-def prescription(name: str = "pump_morphine_40ml.yaml") -> dict:
-    """An example prescription as JSON (dates as text)."""
-    import yaml
-
-    raw = yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
-    return json.loads(json.dumps(raw, default=str))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import csrf, login, prescription
+from web_helpers import csrf, login, prescription
 
 
 def _ok(r, code=200):
@@ -68,7 +68,7 @@ def test_pump_ics_and_spread_figure(local_client):
 
 
 def test_pump_plan_file_upload(local_client):
-    from conftest import EXAMPLES
+    from web_helpers import EXAMPLES
 
     data = (EXAMPLES / "pump_flex_boluses.yaml").read_bytes()
     r = local_client.post("/api/pump/plan-file", files={"file": ("rx.yaml", data)},

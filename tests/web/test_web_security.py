@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import PASSWORD, csrf, login
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from web_helpers import PASSWORD, csrf, login
 
 PUBLIC = {"/login", "/api/session"}
 

@@ -38,6 +38,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 VERSION_TABLE = "web_alembic_version"
 HEAD_REVISION = "w0001"
 MIN_PASSWORD_CHARS = 10
+#: Parameters of argon2-cffi's ``PasswordHasher`` (empty: its defaults, argon2id with RFC
+#: 9106's low-memory profile). Tests lower them for speed; a stored hash names its own
+#: parameters, so verifying never depends on this.
+HASH_PARAMS: dict[str, int] = {}
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 
 
@@ -61,7 +65,7 @@ class User(Base):
 
 def _hasher() -> Any:
     argon2 = soft_import("argon2", "web", "password hashing of the web accounts")
-    return argon2.PasswordHasher()
+    return argon2.PasswordHasher(**HASH_PARAMS)
 
 
 def check_username(username: Any) -> str:

@@ -149,7 +149,8 @@ async def score_fragment(request: Request, user: Runner, name: str) -> Response:
         message = None if items else "No answers yet."
     except NeuraxisInputError as exc:
         score, message = None, str(exc)
-    return page(request, "_score.html", user=user, name=name, score=score, message=message)
+    return page(request, "_score.html", user=user, instrument=name, score=score,
+                message=message)
 
 
 @router.get("/registry/dashboard")
