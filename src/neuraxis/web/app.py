@@ -97,15 +97,13 @@ def create_app(db_url: str | None = None, single_user: bool | None = None, *,
     fastapi.FastAPI
         With ``app.state.ctx`` (:class:`WebContext`).
     """
-    from neuraxis.web import (
-        errors,
-        routes_admin,
-        routes_auth,
-        routes_pump,
-        routes_registry,
-        routes_registry_pages,
-        routes_scs,
-    )
+    from neuraxis.web.errors import install
+    from neuraxis.web.routes_admin import router as admin
+    from neuraxis.web.routes_auth import router as auth
+    from neuraxis.web.routes_pump import router as pump
+    from neuraxis.web.routes_registry import router as registry_api
+    from neuraxis.web.routes_registry_pages import router as registry_pages
+    from neuraxis.web.routes_scs import router as scs
 
     cfg = web_settings(db_url=db_url, host=host, single_user=single_user, **settings)
     ctx = WebContext(cfg)
@@ -124,11 +122,10 @@ def create_app(db_url: str | None = None, single_user: bool | None = None, *,
                        same_site="lax", https_only=cfg.secure_cookies)
     app.add_middleware(BodySizeLimit, max_bytes=cfg.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
-    errors.install(app)
+    install(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (routes_auth, routes_pump, routes_registry, routes_registry_pages,
-                   routes_scs, routes_admin):
-        app.include_router(module.router)
+    for router in (auth, pump, registry_api, registry_pages, scs, admin):
+        app.include_router(router)
     return app
 
 
