@@ -202,6 +202,11 @@ def _summary_rows(data: dict, f) -> list[tuple[str, str]]:
          + (f" ({dis['root']}: {dis['sampled_afferents_firing']} of "
             f"{dis['sampled_afferents_in_root']} sampled afferents)" if dis else "")),
         ("usable range (discomfort / perception)", f(data["usable_range"])),
+        *([("dorsolateral column threshold (not perceived)",
+            f(data["dorsolateral_threshold_ma"], " mA")
+            + (f" ({c['dorsolateral']['sampled_fibers_firing']} of {c['sampled_dlc_fibers']} "
+               "sampled DLC fibers)" if c.get("dorsolateral") else ""))]
+          if "sampled_dlc_fibers" in c else []),
         ("pain coverage", f(data["pain_coverage_pct"], " %")
          + f" ({at['dermatomes_felt']} dermatomes felt; {at['sampled_afferents_firing']} "
            f"sampled fibers firing)"),

@@ -12,13 +12,13 @@ from neuraxis._validate import NeuraxisInputError, check_option, check_range
 from neuraxis.axons.models.mrg import INTERP_RANGE_UM as MRG_RANGE_UM
 from neuraxis.fibers.paths import arc_length_mm
 
-KINDS = ("dc", "dr")
+KINDS = ("dc", "dr", "dlc")
 SIDES = ("left", "right")
 #: Values of ``FiberSet.branch``: '' (dorsal-column fiber), 'collateral' (a dorsal-column
 #: fiber's collateral cable, :mod:`neuraxis.fibers.collaterals`), or the DR afferent's branch.
 BRANCHES = ("", "ascending", "descending", "collateral")
 #: Values of :func:`fiber_region_at_arc`.
-REGIONS = ("root", "drez", "dc")
+REGIONS = ("root", "drez", "dc", "dlc")
 _COLUMNS = ("kind", "diameter_um", "side", "x_mm", "y_mm", "depth_mm", "segment",
             "entry_arc_mm", "weight_fibers", "afferent_id", "branch", "dura_arc_mm",
             "branch_arc_mm")
@@ -39,7 +39,8 @@ class FiberSet:
     Attributes
     ----------
     kind : ndarray of str (n,)
-        'dc' (dorsal column) or 'dr' (dorsal root).
+        'dc' (dorsal column), 'dr' (dorsal root) or 'dlc' (superficial dorsolateral
+        column, :mod:`neuraxis.fibers.dorsolateral`).
     diameter_um : ndarray (n,)
         Fiber diameter, um.
     side : ndarray of str (n,)
@@ -129,21 +130,24 @@ class FiberSet:
         object.__setattr__(self, "paths_mm", tuple(paths))
 
     def _check_branches_and_arcs(self) -> None:
-        dc = self.kind == "dc"
+        dc, dr = self.kind == "dc", self.kind == "dr"
+        if np.any((self.kind == "dlc") & (self.branch != "")):
+            raise NeuraxisInputError("Invalid FiberSet: a dorsolateral-column fiber has a "
+                                     "branch; allowed is ''")
         bad = dc & ~np.isin(self.branch, ("", "collateral"))
         if np.any(bad):
             raise NeuraxisInputError("Invalid FiberSet: a dorsal-column fiber has branch "
                                      f"{str(self.branch[bad][0])!r}; allowed are '' and "
                                      "'collateral' ('ascending', 'descending' are for 'dr' rows)")
-        bad = ~dc & ~np.isin(self.branch, ("ascending", "descending"))
+        bad = dr & ~np.isin(self.branch, ("ascending", "descending"))
         if np.any(bad):
             raise NeuraxisInputError("Invalid FiberSet: every dorsal-root row needs a branch, "
                                      "'ascending' or 'descending', but got "
                                      f"{str(self.branch[bad][0])!r}")
         arcs = np.column_stack([getattr(self, k) for k in _ARCS]) if len(self) else None
-        if arcs is None or not (~dc).any():
+        if arcs is None or not dr.any():
             return
-        a = arcs[~dc]
+        a = arcs[dr]
         known = np.isfinite(a)
         if np.any(a[known] < 0):
             raise NeuraxisInputError("Invalid FiberSet: arc lengths (dura_arc_mm, "
@@ -159,8 +163,9 @@ class FiberSet:
         return len(self.paths_mm)
 
     def __repr__(self) -> str:
-        n_dc = int(np.sum(self.kind == "dc"))
-        return f"FiberSet(n={len(self)}, dc={n_dc}, dr={len(self) - n_dc})"
+        n = {k: int(np.sum(self.kind == k)) for k in KINDS}
+        extra = f", dlc={n['dlc']}" if n["dlc"] else ""
+        return f"FiberSet(n={len(self)}, dc={n['dc']}, dr={n['dr']}{extra})"
 
     @property
     def path_length_mm(self) -> np.ndarray:
@@ -226,8 +231,9 @@ class FiberSet:
                  "afferent_id": int(self.afferent_id[i]), "branch": str(self.branch[i]),
                  **{k: fl(getattr(self, k)[i]) for k in _ARCS}}
                 for i in range(len(self))]
-        n_dc = int(np.sum(self.kind == "dc"))
-        return {"n_fibers": len(self), "n_dc": n_dc, "n_dr": len(self) - n_dc, "fibers": rows}
+        n = {k: int(np.sum(self.kind == k)) for k in KINDS}
+        return {"n_fibers": len(self), "n_dc": n["dc"], "n_dr": n["dr"], "n_dlc": n["dlc"],
+                "fibers": rows}
 
 
 def fiber_region_at_arc(fibers: FiberSet, i: int, arc_mm: np.ndarray | float) -> np.ndarray:
@@ -236,7 +242,7 @@ def fiber_region_at_arc(fibers: FiberSet, i: int, arc_mm: np.ndarray | float) ->
     Dorsal-root rows: 'root' before the cord entry (``entry_arc_mm``: root sleeve and
     rootlet), 'drez' from the entry to ``branch_arc_mm`` (entry zone and the turn into
     the dorsal column), 'dc' from there on (the longitudinal ascending or descending
-    branch). Dorsal-column fibers: 'dc' everywhere.
+    branch). Dorsal-column fibers: 'dc' everywhere; dorsolateral ones 'dlc'.
 
     Parameters
     ----------
@@ -259,8 +265,8 @@ def fiber_region_at_arc(fibers: FiberSet, i: int, arc_mm: np.ndarray | float) ->
         raise NeuraxisInputError(
             f"Invalid value for 'i'. Allowed are integers in [0, {n - 1}], but got {i!r}")
     s = np.asarray(arc_mm, dtype=float)
-    if fibers.kind[i] == "dc":
-        return np.full(s.shape, "dc")
+    if fibers.kind[i] in ("dc", "dlc"):
+        return np.full(s.shape, str(fibers.kind[i]))
     entry, branch = float(fibers.entry_arc_mm[i]), float(fibers.branch_arc_mm[i])
     if not (math.isfinite(entry) and math.isfinite(branch)):
         raise NeuraxisInputError(

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 #: Initiation sites, and the empty site of a fiber that never fired.
-SITES = ("dc", "drez", "root")
+SITES = ("dc", "drez", "root", "dlc")
 NO_SITE = ""
 
 
@@ -101,11 +101,12 @@ def initiation_sites(fibers: Any, arc_mm: np.ndarray) -> np.ndarray:
     ndarray of str (n,)
         Dorsal-column fibers: ``'dc'``; dorsal-root fibers: ``'root'`` before the cord
         entry (``entry_arc_mm``), ``'drez'`` from the entry to ``branch_arc_mm`` (where
-        the fiber runs in the column), ``'dc'`` beyond.
+        the fiber runs in the column), ``'dc'`` beyond; dorsolateral-column fibers: ``'dlc'``.
     """
     arc = np.asarray(arc_mm, dtype=float)
     kind = np.asarray(fibers.kind)
     out = np.where(np.isfinite(arc), "dc", NO_SITE).astype(object)
+    out[(kind == "dlc") & np.isfinite(arc)] = "dlc"
     dr = (kind == "dr") & np.isfinite(arc)
     if np.any(dr):
         entry = np.asarray(fibers.entry_arc_mm, dtype=float)
@@ -237,6 +238,17 @@ def perception_threshold_ma(aff: Afferents, criteria: PerceptCriteria) -> float 
                               criteria.perception_fibers)
 
 
+def dorsolateral_threshold_ma(aff: Afferents, criteria: PerceptCriteria) -> float | None:
+    """Amplitude (mA) at which the real dorsolateral-column fibers firing reach the
+    perception count (the same count, a modelling choice); None without DLC fibers or if
+    not reached below the search limit. Not perceived: reported, not used for PT/DT."""
+    sel = aff.kind == "dlc"
+    if not np.any(sel):
+        return None
+    return count_threshold_ma(aff.threshold_ma[sel], aff.weight_fibers[sel],
+                              criteria.perception_fibers)
+
+
 def discomfort_thresholds_ma(aff: Afferents, criteria: PerceptCriteria) -> dict[str, float]:
     """Per dorsal root: amplitude (mA) at which its afferents excited in the root or the
     entry zone reach the discomfort count (the root's side-effect threshold); roots that
@@ -255,7 +267,7 @@ def felt_counts(aff: Afferents, amplitude_ma: float) -> dict[str, tuple[float, f
     """Per dermatome: (real fibers firing at ``amplitude_ma``, real fibers sampled)."""
     fire = np.nan_to_num(aff.threshold_ma, nan=np.inf) <= amplitude_ma
     out = {}
-    for d in sorted(set(aff.dermatome.tolist())):
+    for d in sorted(set(aff.dermatome.tolist()) - {""}):  # '': no dermatome (DLC)
         sel = aff.dermatome == d
         out[str(d)] = (float(aff.weight_fibers[sel & fire].sum()),
                        float(aff.weight_fibers[sel].sum()))

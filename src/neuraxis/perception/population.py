@@ -13,6 +13,7 @@ FIBER_RANGES: dict[str, tuple[float, float, str]] = {
     "dr_per_root": (1, 200, "int"),
     "seed": (0, 2**31 - 1, "int"),
     "overlap": (0.0, 5.0, "float"),
+    "dlc": (0, 5000, "int"),
 }
 
 
@@ -31,6 +32,10 @@ class FiberSpec:
         Random seed of the sampling (and of the dermatome assignment).
     overlap : float
         Overlap of neighbouring dermatome bands in the dorsal columns, in band widths.
+    dlc : int
+        Superficial dorsolateral-column fibers sampled (default 0: none; they carry no
+        paresthesia and get a threshold of their own, :mod:`neuraxis.fibers.dorsolateral`;
+        worth sampling for a lateral lead).
     dc_collaterals : bool
         Simulate each dorsal-column fiber's collateral nearest each cathode as well
         (:func:`neuraxis.fibers.dc_collaterals`; off by default, docs/fibers.md).
@@ -41,6 +46,7 @@ class FiberSpec:
     seed: int = 0
     overlap: float = 0.5
     dc_collaterals: bool = False
+    dlc: int = 0
 
     def __post_init__(self) -> None:
         for name, (lo, hi, typ) in FIBER_RANGES.items():

@@ -55,7 +55,7 @@ def paresthesia_map(dermatome: np.ndarray, recruited: np.ndarray,
     """
     w = np.ones(len(dermatome)) if weight_fibers is None else np.asarray(weight_fibers, float)
     out = {}
-    for name in sorted(set(dermatome.tolist())):
+    for name in sorted(set(dermatome.tolist()) - {""}):  # '': no dermatome (DLC fibers)
         sel = dermatome == name
         out[name] = float(w[sel & recruited].sum() / w[sel].sum()) if w[sel].sum() > 0 else 0.0
     return out
@@ -164,6 +164,14 @@ class ScsResult:
         """Discomfort threshold (mA); None if no root reaches it below the search limit."""
         return self._lowest(self.discomfort_by_root_ma)[1]
 
+    @cached_property
+    def dorsolateral_threshold_ma(self) -> float | None:
+        """Dorsolateral-column threshold (mA; not perceived): None without DLC fibers
+        (:func:`~neuraxis.perception.percept.dorsolateral_threshold_ma`)."""
+        from neuraxis.perception.percept import dorsolateral_threshold_ma
+
+        return dorsolateral_threshold_ma(self.afferents, self.criteria)
+
     @property
     def usable_range(self) -> float | None:
         """Discomfort / perception threshold (dimensionless)."""
@@ -185,6 +193,16 @@ class ScsResult:
             "perception_fibers": self.criteria.perception_fibers,
             "discomfort_fibers": self.criteria.discomfort_fibers,
         }
+        if np.any(kinds == "dlc"):
+            dlc = aff.kind == "dlc"
+            out["sampled_dlc_fibers"] = int(np.sum(kinds == "dlc"))
+            out["real_dlc_fibers"] = round(float(aff.weight_fibers[dlc].sum()), 1)
+            t = self.dorsolateral_threshold_ma
+            if t is not None:
+                sel = dlc & (np.nan_to_num(aff.threshold_ma, nan=np.inf) <= t)
+                out["dorsolateral"] = {"sampled_fibers_firing": int(sel.sum()),
+                                       "real_fibers_firing": round(
+                                           float(aff.weight_fibers[sel].sum()), 1)}
         pt = self.perception_threshold_ma
         root, dt = self._lowest(self.discomfort_by_root_ma)
         fire = np.nan_to_num(aff.threshold_ma, nan=np.inf)
@@ -245,15 +263,16 @@ class ScsResult:
         return self.recruitment_curves()
 
     def recruitment_curves(self, n: int = 61) -> dict[str, list[float]]:
-        """Recruitment curves: fraction of the real DC and DR fibers recruited vs amplitude
-        (mA), from 0 to twice the program amplitude (or the highest finite threshold)."""
+        """Recruitment curves: fraction of the real DC, DR (and DLC, if sampled) fibers
+        recruited vs amplitude (mA), from 0 to twice the program amplitude (or the highest
+        finite threshold)."""
         aff = self.afferents
         t = aff.threshold_ma
         finite = t[np.isfinite(t)]
         top = max(2.0 * self.program.amplitude_ma, float(finite.max()) if finite.size else 1.0)
         amps = np.linspace(0.0, min(top, self.thresholds.settings["max_ma"]), n)
         out = {"amplitude_ma": amps.tolist()}
-        for k in ("dc", "dr"):
+        for k in ("dc", "dr", "dlc")[:3 if np.any(aff.kind == "dlc") else 2]:
             sel = aff.kind == k
             out[f"{k}_fraction"] = recruitment_curve(t[sel], amps,
                                                      aff.weight_fibers[sel]).tolist()
@@ -280,6 +299,7 @@ class ScsResult:
             "perception_threshold_ma": _r(self.perception_threshold_ma),
             "discomfort_threshold_ma": _r(self.discomfort_threshold_ma),
             "usable_range": _r(self.usable_range),
+            "dorsolateral_threshold_ma": _r(self.dorsolateral_threshold_ma),
             "fiber_counts": self.fiber_counts(),
             "percept": {"criteria": self.criteria.to_dict(),
                         "discomfort_by_root_ma": {k: _r(v) for k, v in

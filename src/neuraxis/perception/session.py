@@ -84,7 +84,8 @@ class ScsSession:
                              zip(self.placed.lead.contact_names, centers, strict=True)}
         spec = self.fiber_spec
         self.fibers = scs_fibers(self.anatomy, n_dc=spec.dc, n_dr_per_root=spec.dr_per_root,
-                                 seed=spec.seed, z_center_mm=0.0)
+                                 seed=spec.seed, z_center_mm=0.0,
+                                 n_dlc=getattr(spec, "dlc", 0))
         self.kinds = np.asarray(self.fibers.kind)
         self._segments = cord_segments(self.anatomy)
         self._cables: dict[tuple[float, int], Any] = {}
@@ -259,7 +260,7 @@ class ScsSession:
         for i, (kind, path, arc) in enumerate(zip(fibers.kind, fibers.paths_mm, arcs,
                                                   strict=True)):
             z = path[:, 2]
-            if kind == "dc":
+            if kind in ("dc", "dlc"):
                 if fibers.branch[i] == "collateral":  # straight parent up to the branch
                     zb = z[0] + np.sign(z[-1] - z[0]) * float(fibers.branch_arc_mm[i])
                     lo = float(np.clip(z_lo if z[-1] > z[0] else z_hi, *sorted((z[0], zb))))
@@ -347,7 +348,7 @@ class ScsSession:
             pts = compartment_points_mm(path, cab.x_um,
                                         center_mm=self.cable_center_mm(fibers, i, windows[i],
                                                                        cab))
-            straight = (i < len(self.fibers) and self.kinds[i] == "dc"
+            straight = (i < len(self.fibers) and self.kinds[i] in ("dc", "dlc")
                         and np.ptp(path[:, 0]) == 0 and np.ptp(path[:, 1]) == 0)
             if not straight:
                 general.append(i)

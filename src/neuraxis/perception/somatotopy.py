@@ -89,13 +89,15 @@ def dc_dermatomes(anatomy, x_mm: np.ndarray, y_mm: np.ndarray, local_segment: st
 
 def fiber_dermatomes(anatomy, fibers, local_segment: str, *, overlap: float = 0.5,
                      seed: int = 0) -> np.ndarray:
-    """Dermatome of every fiber of a FiberSet (DC by lamination, DR by own segment)."""
+    """Dermatome of every fiber of a FiberSet (DC by lamination, DR by own segment,
+    dorsolateral-column fibers none: ``''``)."""
     out = np.empty(len(fibers), dtype=object)
     dc = np.asarray(fibers.kind) == "dc"
     if np.any(dc):
         out[dc] = dc_dermatomes(anatomy, np.asarray(fibers.x_mm)[dc],
                                 np.asarray(fibers.y_mm)[dc], local_segment, overlap=overlap,
                                 seed=seed)
-    for i in np.flatnonzero(~dc):
+    for i in np.flatnonzero(np.asarray(fibers.kind) == "dr"):
         out[i] = f"{check_option('segment', str(fibers.segment[i]), SEGMENTS)}_{fibers.side[i]}"
+    out[np.asarray(fibers.kind) == "dlc"] = ""  # the spinocerebellar tract: no dermatome
     return out.astype(str)

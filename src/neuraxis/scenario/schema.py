@@ -231,7 +231,9 @@ def keys() -> tuple[Key, ...]:
     helps = {"dc": "dorsal-column fibers sampled in the dorsal columns",
              "dr_per_root": "fibers per dorsal root (each side, each root near the lead)",
              "seed": "random seed of the fiber sampling",
-             "overlap": "overlap of the dermatome bands in the dorsal columns (band widths)"}
+             "overlap": "overlap of the dermatome bands in the dorsal columns (band widths)",
+             "dlc": "superficial dorsolateral-column fibers sampled (0: none; for lateral "
+                    "leads, docs/fibers.md)"}
     for name, (lo, hi, typ) in FIBER_RANGES.items():
         out.append(Key(f"fibers.{name}", typ, getattr(spec, name), helps[name], lo, hi))
     out.append(Key("fibers.dc_collaterals", "bool", False, "also simulate each dorsal-column "

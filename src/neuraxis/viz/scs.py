@@ -46,6 +46,9 @@ def plot_recruitment(result: Any, path: str | Path) -> Path:
             label="dorsal column fibers")
     ax.plot(c["amplitude_ma"], np.asarray(c["dr_fraction"]) * 100, color="#d62728", lw=2,
             label="dorsal root fibers")
+    if "dlc_fraction" in c:
+        ax.plot(c["amplitude_ma"], np.asarray(c["dlc_fraction"]) * 100, color="#2ca02c",
+                lw=1.5, ls="--", label="dorsolateral column fibers (not perceived)")
     marks = [(result.perception_threshold_ma, "perception", "#1f77b4"),
              (result.discomfort_threshold_ma, "discomfort", "#d62728"),
              (result.program.amplitude_ma, "program", "k")]
@@ -102,13 +105,20 @@ def plot_spine_section(result: Any, path: str | Path, *, half_width_mm: float = 
     rec = np.asarray(result.at(amp).recruited, dtype=bool)
     kinds = np.asarray(result.fibers.kind)
     x, y = np.asarray(result.fibers.x_mm), np.asarray(result.fibers.y_mm)
-    dc = kinds == "dc"
+    branch = np.asarray(getattr(result.fibers, "branch", np.full(kinds.size, "")))
+    dc = (kinds == "dc") & (branch == "")  # not their collaterals
+    dlc = kinds == "dlc"
     dr = np.flatnonzero(kinds == "dr")
 
     def overlay(ax: Any) -> None:
         ax.scatter(x[dc & ~rec], y[dc & ~rec], s=5, facecolors="none", edgecolors="#555555",
                    linewidths=0.4, label="DC fiber")
         ax.scatter(x[dc & rec], y[dc & rec], s=7, color="#d62728", label="DC fiber, recruited")
+        if dlc.any():
+            ax.scatter(x[dlc & ~rec], y[dlc & ~rec], s=5, marker="s", facecolors="none",
+                       edgecolors="#2ca02c", linewidths=0.4, label="DLC fiber")
+            ax.scatter(x[dlc & rec], y[dlc & rec], s=7, marker="s", color="#2ca02c",
+                       label="DLC fiber, recruited")
         if dr.size:  # one collection, not one line per root fiber
             paths = [np.asarray(result.fibers.paths_mm[i])[:, :2] for i in dr]
             ax.add_collection(LineCollection(
