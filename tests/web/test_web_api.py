@@ -100,7 +100,7 @@ def test_registry_patient_visit_timeline_and_audit(accounts_app):
     assert t["patient"]["local_id"] == "P-001" and t["implants"][0]["level"] == "T10"
     total = [s for s in t["visits"][0]["scores"] if s["scale"] == "total"][0]
     assert total["value"] == instruments.score("odi", odi).total.value == 40.0
-    assert "trials" in t["not_available"]
+    assert t["trials"] == [] and t["implants"][0]["programs"] == []
     live = _ok(c.post("/api/registry/instruments/odi/score", json={"items": odi}, headers=h))
     assert live["total"]["value"] == 40.0 and live["total"]["unit"] == "%"
     with Session(accounts_app.state.ctx.engine) as s:

@@ -29,13 +29,6 @@ Writer = Annotated[WebUser, Depends(require("registry:write"))]
 Runner = Annotated[WebUser, Depends(require("models:run"))]
 Site = Annotated[str, PathParam(max_length=32, description="Site code.")]
 LocalId = Annotated[str, PathParam(max_length=32, description="Site-local pseudonym.")]
-#: What the timeline cannot show yet, and why (no library read function).
-TIMELINE_GAPS = {
-    "trials": "not available yet: the registry library has no read function for trials "
-              "(read_registry does not return them)",
-    "programs": "not available yet: the registry library has no read function for programs "
-                "(read_registry does not return them)",
-}
 
 
 class PatientIn(BaseModel):
@@ -113,42 +106,25 @@ class ScoreIn(BaseModel):
 # --------------------------------------------------------------------------- reads
 
 def patients(engine: Any, site: str | None = None) -> list[dict[str, Any]]:
-    """The pseudonymised patient rows (site, pseudonym, year of birth, sex, diagnoses)."""
-    from neuraxis.registry.export import read_registry
+    """The pseudonymised patient rows (site, pseudonym, year of birth, sex, diagnoses;
+    :func:`neuraxis.registry.timeline.list_patients`, nothing scored)."""
+    from neuraxis.registry.timeline import list_patients
 
-    snap = read_registry(engine, site=site)
-    return [dict(p, diagnoses=list(p["diagnoses"])) for p in snap.patients]
+    return list_patients(engine, site=site)
 
 
 def timeline(engine: Any, site: str, local_id: str) -> dict[str, Any]:
-    """One patient's rows: implants, visits with their scores, complications, revisions
-    (each sorted by date); trials and programs are named in ``not_available``."""
-    from neuraxis.registry.export import read_registry
+    """One patient's rows (:func:`neuraxis.registry.timeline.patient_timeline`): trials,
+    implants with their programs, visits with their scores, complications, revisions."""
     from neuraxis.registry.records import check_patient_ref
+    from neuraxis.registry.timeline import patient_timeline
 
     ref = check_patient_ref(site, local_id)
-    missing = HTTPException(404, f"Not found: no patient {ref.local_id!r} at site "
-                                 f"{ref.site!r}")
     try:
-        snap = read_registry(engine, site=ref.site)
-    except NeuraxisInputError:  # an unknown site code
-        raise missing from None
-
-    def mine(r: dict[str, Any]) -> bool:
-        return r["site"] == ref.site and r["local_id"] == ref.local_id
-
-    patient = next((p for p in snap.patients if mine(p)), None)
-    if patient is None:
-        raise missing
-    scores = [s.to_dict() for s in snap.scores if mine(s.to_dict())]
-    visits = [dict(v, scores=[s for s in scores if s["visit"] == v["visit"]])
-              for v in snap.visits if mine(v)]
-    return {"patient": dict(patient, diagnoses=list(patient["diagnoses"])),
-            "implants": [dict(i, leads=list(i["leads"])) for i in snap.implants if mine(i)],
-            "visits": visits,
-            "complications": [c for c in snap.complications if mine(c)],
-            "revisions": [r for r in snap.revisions if mine(r)],
-            "not_available": dict(TIMELINE_GAPS)}
+        return patient_timeline(engine, ref.site, ref.local_id)
+    except NeuraxisInputError:  # no such patient (or site)
+        raise HTTPException(404, f"Not found: no patient {ref.local_id!r} at site "
+                                 f"{ref.site!r}") from None
 
 
 def dashboard(engine: Any, threshold_pct: float, region: str) -> dict[str, Any]:
@@ -215,7 +191,8 @@ def api_add_patient(request: Request, user: Writer, body: PatientIn) -> Response
 
 @router.get("/api/registry/patients/{site}/{local_id}")
 def api_timeline(request: Request, user: Reader, site: Site, local_id: LocalId) -> Response:
-    """One patient's timeline: implants, visits with scores, complications, revisions."""
+    """One patient's timeline: trials, implants with their programs, visits with scores,
+    complications, revisions."""
     return api_json(timeline(request.app.state.ctx.engine, site, local_id))
 
 
