@@ -1,35 +1,126 @@
-"""The SCS programming page: not available yet in the web app.
+"""The SCS programming page: choose or upload a scenario, program the lead, see the body
+map and the recruitment curve.
 
-The SCS chain (scenario, warm session, body map, recruitment curve, optimiser) is in the
-library and the command line (``neuraxis scs``); its web page, with the long jobs in the
-background, is the next slice of the web app. This router says so, honestly, on the page
-and in the API, so links and scripts get a clear answer instead of a 404.
+The page (``/scs``) opens a scenario through a form (htmx): the session is built in the
+background (:mod:`neuraxis.web.jobs`) while htmx polls the job's progress fragment
+(``/scs/jobs/{id}``), which becomes the programming workspace when the session is warm.
+In the workspace, ``static/scs.js`` draws the program on the lead (inline SVG, to scale,
+contacts clickable) and calls the JSON API (:mod:`neuraxis.web.routes_scs_api`): a new
+program shape is an evaluate job (its progress polled the same way), a new amplitude a
+plain request answered in milliseconds. The JSON API's router is included here.
 """
 
 from __future__ import annotations
 
+import shlex
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from neuraxis.web._render import api_json, page
+from neuraxis.perception.program import (
+    AMPLITUDE_RANGE_MA,
+    DEFAULT_PULSE_WIDTH_US,
+    DEFAULT_RATE_HZ,
+    DEFAULT_WAVEFORM,
+    PULSE_WIDTH_RANGE_US,
+    RATE_RANGE_HZ,
+    WAVEFORMS,
+)
+from neuraxis.web._render import page
+from neuraxis.web.routes_scs_api import router as api_router
+from neuraxis.web.routes_scs_core import (
+    MAX_OVERRIDE_CHARS,
+    MAX_OVERRIDES,
+    OPTIMISER_NOTE,
+    SCENARIO_MAX_BYTES,
+    UNCERTAINTY_CLI,
+    WarmSession,
+    bundled_scenarios,
+    open_bundled,
+    open_upload,
+    source_label,
+    state,
+    svg_box,
+)
 from neuraxis.web.security import WebUser, require
 
 router = APIRouter()
+router.include_router(api_router)
 Runner = Annotated[WebUser, Depends(require("models:run"))]
-NOT_AVAILABLE = ("The SCS programming page is not available yet in the web app. Use the "
-                 "command line: neuraxis scs run SCENARIO.yaml (docs/scs.md).")
+#: Seconds between two polls of a job's progress fragment.
+POLL_S = 0.7
+
+
+def _controls() -> dict:
+    return {"amplitude_range_ma": AMPLITUDE_RANGE_MA, "pulse_width_range_us": PULSE_WIDTH_RANGE_US,
+            "rate_range_hz": RATE_RANGE_HZ, "waveforms": WAVEFORMS,
+            "defaults": {"pulse_width_us": DEFAULT_PULSE_WIDTH_US, "rate_hz": DEFAULT_RATE_HZ,
+                         "waveform": DEFAULT_WAVEFORM}}
+
+
+def _cli_scenario(scenario) -> str:
+    """The scenario as the command line would name it."""
+    label = source_label(scenario)
+    return label[len("upload:"):] if label.startswith("upload:") else label or "SCENARIO.yaml"
+
+
+def _workspace_context(ws: WarmSession) -> dict:
+    """What ``_scs_workspace.html`` shows of a warm session."""
+    info = ws.describe()
+    cli = UNCERTAINTY_CLI.format(scenario=shlex.quote(_cli_scenario(ws.scenario)))
+    cli += "".join(f" --set {shlex.quote(s)}" for s in ws.scenario.overrides)
+    return {"info": info, "box": svg_box(info["lead"]), "controls": _controls(),
+            "optimiser_note": OPTIMISER_NOTE, "uncertainty_cli": cli}
+
+
+def _workspace(request: Request, user: WebUser, ws: WarmSession) -> Response:
+    return page(request, "_scs_workspace.html", user=user, **_workspace_context(ws))
+
+
+def _job_fragment(request: Request, user: WebUser, job_id: str) -> Response:
+    st = state(request)
+    job = st.jobs.get(job_id)
+    if job is None or job.owner != user.username:
+        return page(request, "_scs_job.html", user=user, job=None, poll_s=POLL_S)
+    if job.kind == "session" and job.state == "done":
+        ws = st.sessions.get(job.result["session_key"])
+        if ws is not None and ws.ready:
+            return _workspace(request, user, ws)
+    return page(request, "_scs_job.html", user=user, job=job, poll_s=POLL_S)
 
 
 @router.get("/scs", include_in_schema=False)
-def scs_page(request: Request, user: Runner) -> Response:
-    """A page that says the SCS programmer is not available yet, and what to use."""
-    return page(request, "scs.html", user=user, message=NOT_AVAILABLE)
+def scs_page(request: Request, user: Runner, session: str | None = None) -> Response:
+    """The SCS programming page (with a warm session's workspace when ``session`` names
+    one)."""
+    ws = state(request).sessions.get(session) if session else None
+    warm = _workspace_context(ws) if ws is not None and ws.ready else {}
+    return page(request, "scs.html", user=user, scenarios=bundled_scenarios(),
+                max_bytes=SCENARIO_MAX_BYTES, max_overrides=MAX_OVERRIDES,
+                max_override_chars=MAX_OVERRIDE_CHARS, **warm)
 
 
-@router.get("/api/scs/status", tags=["scs"])
-def scs_status(user: Runner) -> Response:
-    """Whether SCS programming is available in the web app (not yet: ``available``
-    false, with what to use instead)."""
-    return api_json({"available": False, "message": NOT_AVAILABLE})
+@router.post("/scs/open", include_in_schema=False)
+def scs_open_form(request: Request, user: Runner,
+                  example: Annotated[str, Form(max_length=100)] = "",
+                  overrides: Annotated[str, Form(max_length=MAX_OVERRIDES
+                                                 * MAX_OVERRIDE_CHARS)] = "",
+                  file: Annotated[UploadFile | None, File()] = None) -> Response:
+    """Open the chosen (or uploaded: a file wins) scenario: the workspace if its session
+    is warm, else the build job's progress (polled)."""
+    lines = overrides.splitlines()
+    if file is not None and file.filename:
+        sc = open_upload(file.filename, file.file.read(SCENARIO_MAX_BYTES + 1), lines)
+    else:
+        sc = open_bundled(example, lines)
+    ws = state(request).open(sc, user.username)
+    if ws.ready:
+        return _workspace(request, user, ws)
+    return _job_fragment(request, user, ws.job.id)
+
+
+@router.get("/scs/jobs/{job_id}", include_in_schema=False)
+def scs_job_fragment(request: Request, user: Runner, job_id: str) -> Response:
+    """A job's progress (polled by htmx); a finished session job answers the workspace."""
+    return _job_fragment(request, user, job_id)
