@@ -169,7 +169,11 @@ def scs_figure(request: Request, user: Runner, key: str, rid: str, figure: str,
     st = state(request)
     ws = st.session(key)
     result = st.result(ws, rid, amplitude_ma)
-    cache_key = (key, rid, figure, round(result.program.amplitude_ma, 6))
+    if figure == "bodymap":  # drawn from the felt paresthesia only: shared by amplitudes
+        felt = tuple(sorted((k, round(v, 6)) for k, v in result.at().paresthesia.items()))
+        cache_key = (key, rid, figure, felt)
+    else:
+        cache_key = (key, rid, figure, round(result.program.amplitude_ma, 6))
     png = st.figures.get(cache_key)
     if png is None:
         png = st.figures.put(cache_key, figure_png(figure, result))

@@ -79,8 +79,9 @@ def result_summary(ws: Any, rid: str, result: Any) -> dict[str, Any]:
 
 
 def figure_png(name: str, result: Any) -> bytes:
-    """The body map (front and back, pain map hatched) or the recruitment curve of
-    ``result`` at its program's amplitude, as PNG bytes."""
+    """The body map (front and back, pain map hatched; it depends on the felt
+    paresthesia only) or the recruitment curve (with the amplitude marked) of ``result``
+    at its program's amplitude, as PNG bytes."""
     from neuraxis.viz.bodymap import plot_body_map
     from neuraxis.viz.scs import plot_recruitment
 
@@ -89,9 +90,10 @@ def figure_png(name: str, result: Any) -> bytes:
         if name == "bodymap":
             p = result.program
             shape = ", ".join(f"{k} {v:+g}" for k, v in p.contacts.items())
+            # no amplitude in the title: the figure depends on the felt paresthesia only,
+            # so amplitudes that feel the same share one (cached) figure
             plot_body_map(result.at().paresthesia, path, pain=result.pain,
-                          title=f"{result.name}: {shape}; {p.amplitude_ma:g} mA, "
-                                f"{p.pulse_width_us:g} us")
+                          title=f"{result.name}: {shape}, {p.pulse_width_us:g} us")
         else:
             plot_recruitment(result, path)
         return path.read_bytes()
