@@ -65,17 +65,19 @@ def _cli_scenario(scenario) -> str:
     return label[len("upload:"):] if label.startswith("upload:") else label or "SCENARIO.yaml"
 
 
-def _workspace_context(ws: WarmSession) -> dict:
-    """What ``_scs_workspace.html`` shows of a warm session."""
-    info = ws.describe()
-    cli = UNCERTAINTY_CLI.format(scenario=shlex.quote(_cli_scenario(ws.scenario)))
-    cli += "".join(f" --set {shlex.quote(s)}" for s in ws.scenario.overrides)
+def _workspace_context(ws: WarmSession, scenario=None) -> dict:
+    """What ``_scs_workspace.html`` shows of a warm session opened with ``scenario``."""
+    sc = ws.scenario if scenario is None else scenario
+    info = ws.describe(sc)
+    cli = UNCERTAINTY_CLI.format(scenario=shlex.quote(_cli_scenario(sc)))
+    cli += "".join(f" --set {shlex.quote(s)}" for s in sc.overrides)
     return {"info": info, "box": svg_box(info["lead"]), "controls": _controls(),
             "optimiser_note": OPTIMISER_NOTE, "uncertainty_cli": cli}
 
 
-def _workspace(request: Request, user: WebUser, ws: WarmSession) -> Response:
-    return page(request, "_scs_workspace.html", user=user, **_workspace_context(ws))
+def _workspace(request: Request, user: WebUser, ws: WarmSession, scenario=None) -> Response:
+    return page(request, "_scs_workspace.html", user=user,
+                **_workspace_context(ws, scenario))
 
 
 def _job_fragment(request: Request, user: WebUser, job_id: str) -> Response:
@@ -116,7 +118,7 @@ def scs_open_form(request: Request, user: Runner,
         sc = open_bundled(example, lines)
     ws = state(request).open(sc, user.username)
     if ws.ready:
-        return _workspace(request, user, ws)
+        return _workspace(request, user, ws, sc)
     return _job_fragment(request, user, ws.job.id)
 
 

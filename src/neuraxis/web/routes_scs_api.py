@@ -74,8 +74,8 @@ class ProgramBody(BaseModel):
                           description="'biphasic' (charge-balanced) or 'mono'.")
 
 
-def _job_answer(request: Request, ws: Any) -> Response:
-    body = ws.describe()
+def _job_answer(ws: Any, scenario: Any) -> Response:
+    body = ws.describe(scenario)
     return api_json(body, status_code=200 if ws.ready else 202)
 
 
@@ -111,7 +111,7 @@ def scs_open(request: Request, user: Runner, body: OpenBody) -> Response:
     """Open a bundled scenario: 200 with the warm session, or 202 with its build job
     (field basis and fibers: seconds to minutes; poll the job)."""
     sc = open_bundled(body.example, body.overrides)
-    return _job_answer(request, state(request).open(sc, user.username))
+    return _job_answer(state(request).open(sc, user.username), sc)
 
 
 @router.post("/api/scs/sessions/upload", status_code=202)
@@ -124,7 +124,7 @@ def scs_upload(request: Request, user: Runner,
     """Open an uploaded scenario YAML (validated by the library: 422 with its message)."""
     data = file.file.read(SCENARIO_MAX_BYTES + 1)
     sc = open_upload(file.filename or "upload.yaml", data, overrides.splitlines())
-    return _job_answer(request, state(request).open(sc, user.username))
+    return _job_answer(state(request).open(sc, user.username), sc)
 
 
 @router.get("/api/scs/sessions/{key}")

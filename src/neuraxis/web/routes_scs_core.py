@@ -18,11 +18,13 @@ Nothing here computes a model number: scenarios are read and validated by
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +201,18 @@ def svg_box(drawing: dict[str, Any], margin_mm: float = 6.0) -> dict[str, float]
 
 
 # ------------------------------------------------------------------ sessions
+@contextlib.contextmanager
+def _waiting(lock: threading.Lock, job: Job, stage: str) -> Iterator[None]:
+    """Hold ``lock`` for ``job``, saying ``stage`` on its progress while it waits."""
+    if not lock.acquire(blocking=False):
+        job.progress(stage, 0, 1)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 @dataclasses.dataclass
 class WarmSession:
     """One scenario's session kept warm, with its program results.
@@ -219,9 +233,11 @@ class WarmSession:
     def ready(self) -> bool:
         return self.session is not None
 
-    def describe(self) -> dict[str, Any]:
-        """What the page and the API show of the session."""
-        sc = self.scenario
+    def describe(self, scenario: Any = None) -> dict[str, Any]:
+        """What the page and the API show of the session, as opened with ``scenario``
+        (default: the one it was built from; the same content but perhaps another
+        program, source or overrides)."""
+        sc = self.scenario if scenario is None else scenario
         prog = sc.program.to_dict() if sc.program is not None else None
         return {"session_key": self.key, "ready": self.ready,
                 "job": None if self.job is None or self.ready else self.job.to_dict(),
@@ -258,8 +274,8 @@ class ScsState:
             ws = self.sessions.put(key, WarmSession(key, scenario))
 
             def build(job: Job) -> dict[str, Any]:
-                job.progress("waiting for the mesher", 0, 1)
-                with _BUILD_LOCK:  # gmsh: one mesh at a time
+                with _waiting(_BUILD_LOCK, job, "waiting for another field basis"):
+                    job.progress("field basis (from the cache, or mesh and solve)", 0, 1)
                     session = ScsSession(scenario, progress=job.progress)
                 ws.session = session
                 return {"session_key": key}
@@ -289,8 +305,8 @@ class ScsState:
             return rid, None
 
         def run(job: Job) -> dict[str, Any]:
-            job.progress("waiting for the session", 0, 1)
-            with ws.lock:
+            with _waiting(ws.lock, job, "waiting for the session's other job"):
+                job.progress("cables and potentials", 0, 1)
                 result = ws.session.evaluate(
                     program, progress=lambda d, n: job.progress("thresholds", d, n))
             ws.results.put(rid, result)
