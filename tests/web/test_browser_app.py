@@ -167,6 +167,11 @@ def test_scs_bipole_changes_body_map_and_pt_and_warns_past_dt(driver, server, sh
     Select(by_css(driver, "#scs-example")).select_by_value("scs_1x8_t8_low_back")
     by_css(driver, "#scs-overrides").send_keys("\n".join(SMALL))
     by_css(driver, "#scs-open-button").click()
+    state = wait(driver, lambda d: attr(d, "#scs-workspace .job", "data-job-state")
+                 or attr(d, "#scs-ws", "data-session") and "ready", 30, "the build job")
+    if state in ("queued", "running"):  # the progress bar (a cached basis may skip it)
+        shot(driver, shots, "scs_building")
+        assert "Cancel" in by_css(driver, "#scs-workspace .job").text
     wait(driver, lambda d: attr(d, "#scs-ws", "data-session"), 240, "the session")
     wait(driver, lambda d: attr(d, "#scs-bodymap", "data-loaded")
          and attr(d, "#scs-pt", "data-value"), 120, "the first program's body map")

@@ -213,6 +213,15 @@ def test_session_is_warm_and_drawn_to_scale(alice, opened):
     again = c.post("/api/scs/sessions", json={"example": EXAMPLE, "overrides": SMALL}, headers=h)
     assert again.status_code == 200 and again.json()["session_key"] == opened
     assert again.json()["ready"] is True
+    import yaml
+
+    from neuraxis.scenario.load import apply_overrides, read_scenario
+
+    text = yaml.safe_dump(apply_overrides(read_scenario(EXAMPLES / f"{EXAMPLE}.yaml"), SMALL))
+    up = c.post("/api/scs/sessions/upload", files={"file": ("small.yaml", text.encode())},
+                headers=h)  # the same content: the same warm session
+    assert up.status_code == 200 and up.json()["session_key"] == opened, up.text
+    assert up.json()["scenario"]["source"] == "upload:small.yaml"
     s = c.get(f"/api/scs/sessions/{opened}").json()
     assert s["provenance"]["neuraxis_version"]
     lead = s["lead"]
