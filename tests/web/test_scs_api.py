@@ -305,6 +305,7 @@ def test_a_new_shape_is_a_job_that_can_be_cancelled(alice, opened, evaluated):
     assert r.status_code == 202 and r.json()["job"]["state"] in ("queued", "running")
     job_id = r.json()["job"]["id"]
     rob, hr = login(c.app, "rob")
+    assert rob.get(f"/api/scs/jobs/{job_id}").status_code == 200  # he may watch it
     assert rob.post(f"/api/scs/jobs/{job_id}/cancel", headers=hr).status_code == 404  # not his
     assert c.post(f"/api/scs/jobs/{job_id}/cancel", headers=h).json()["job"][
         "cancel_requested"] is True

@@ -83,7 +83,7 @@ def _workspace(request: Request, user: WebUser, ws: WarmSession, scenario=None) 
 def _job_fragment(request: Request, user: WebUser, job_id: str) -> Response:
     st = state(request)
     job = st.jobs.get(job_id)
-    if job is None or job.owner != user.username:
+    if job is None:
         return page(request, "_scs_job.html", user=user, job=None, poll_s=POLL_S)
     if job.kind == "session" and job.state == "done":
         ws = st.sessions.get(job.result["session_key"])

@@ -79,11 +79,13 @@ def _job_answer(ws: Any, scenario: Any) -> Response:
     return api_json(body, status_code=200 if ws.ready else 202)
 
 
-def _own_job(request: Request, user: WebUser, job_id: str) -> Any:
+def _job(request: Request, user: WebUser, job_id: str, *, own: bool) -> Any:
+    """A job (anyone who runs models sees it: a shared session's build is everyone's
+    wait); ``own``: only its owner (to cancel it)."""
     job = state(request).jobs.get(job_id)
-    if job is None or job.owner != user.username:
-        raise HTTPException(404, f"No job {job_id!r} of yours (finished jobs are forgotten "
-                                 "after a while)")
+    if job is None or (own and job.owner != user.username):
+        raise HTTPException(404, f"No job {job_id!r}" + (" of yours" if own else "")
+                            + " (finished jobs are forgotten after a while)")
     return job
 
 
@@ -182,13 +184,13 @@ def scs_figure(request: Request, user: Runner, key: str, rid: str, figure: str,
 
 @router.get("/api/scs/jobs/{job_id}")
 def scs_job(request: Request, user: Runner, job_id: str) -> Response:
-    """A job of yours: state, stage, progress, result or error."""
-    return api_json({"job": _own_job(request, user, job_id).to_dict()})
+    """A job: state, stage, progress, result or error."""
+    return api_json({"job": _job(request, user, job_id, own=False).to_dict()})
 
 
 @router.post("/api/scs/jobs/{job_id}/cancel")
 def scs_cancel(request: Request, user: Runner, job_id: str) -> Response:
     """Cancel a job of yours (it stops at its next progress report)."""
-    job = _own_job(request, user, job_id)
+    job = _job(request, user, job_id, own=True)
     state(request).jobs.cancel(job.id)
     return api_json({"job": job.to_dict()})
