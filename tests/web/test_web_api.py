@@ -142,9 +142,3 @@ def test_dashboard_uses_library_analyses(accounts_app, tmp_path):
     assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
     assert len(_ok(c.get("/api/registry/patients"))["patients"]) == 12
     assert c.get("/api/registry/figures/other.png").status_code == 422
-
-
-def test_scs_says_not_available(local_client):
-    body = _ok(local_client.get("/api/scs/status"))
-    assert body["available"] is False and "neuraxis scs" in body["message"]
-    assert "Not available yet" in local_client.get("/scs").text

@@ -122,11 +122,41 @@ def build_mesh(shapes: list[Shape2D], length_mm: float, lead: LeadGeometry,
         gmsh threads. One (the default) gives the same mesh every time; HXT on two
         threads is ~15 % faster but not reproducible.
     """
+    try:
+        return _build_mesh(shapes, length_mm, lead, sizes, outer, ellipsoid_radii_mm, threads,
+                           0.0)
+    except Exception as exc:  # gmsh raises plain Exceptions
+        if not _geometry_failure(exc):
+            raise
+        # Surfaces that touch tangentially (a flat paddle sheath grazing the canal's
+        # curved top, say) leave sliver faces that the volume mesher refuses. A fuzzy
+        # boolean merges them; it is used only then, so every other mesh stays the same.
+        logger.warning("meshing failed (%s); retrying with a %g mm boolean tolerance",
+                       exc, RETRY_TOLERANCE_MM)
+        return _build_mesh(shapes, length_mm, lead, sizes, outer, ellipsoid_radii_mm, threads,
+                           RETRY_TOLERANCE_MM)
+
+
+#: OCC boolean tolerance (mm) of the one retry after a failed mesh (far below any element).
+RETRY_TOLERANCE_MM = 1e-3
+
+
+def _geometry_failure(exc: Exception) -> bool:
+    """Whether a gmsh error is one a fuzzy boolean can cure (overlapping or degenerate
+    facets, a failed 3D mesh)."""
+    text = str(exc).lower()
+    return any(k in text for k in ("3d mesh failed", "overlapping facets", "invalid boundary"))
+
+
+def _build_mesh(shapes, length_mm, lead, sizes, outer, ellipsoid_radii_mm, threads,
+                tolerance_mm: float) -> MeshData:
     gmsh = _gmsh()
     gmsh.initialize(interruptible=False)
     try:
         gmsh.option.setNumber("General.Terminal", int(os.environ.get("NEURAXIS_GMSH_VERBOSE", "0")))
         gmsh.option.setNumber("General.NumThreads", threads)
+        if tolerance_mm:
+            gmsh.option.setNumber("Geometry.ToleranceBoolean", tolerance_mm)
         gmsh.model.add("neuraxis")
         occ = gmsh.model.occ
         tissue_vols, tissue_names, names = _tissue_volumes(occ, shapes, length_mm,
