@@ -27,8 +27,13 @@ LONG_FILES = (
     "tests/validation/test_scs_convergence.py",        # ~160 s
     "tests/validation/test_field_convergence.py",      # ~110 s
     "tests/integration/test_scs_uncertainty.py",       # ~100 s
+    "tests/web/test_browser_app.py",                   # ~45 s (builds the small basis)
     "tests/validation/test_field_homogeneous.py",      # ~80 s
     "tests/integration/test_scs_run.py",               # ~45 s
+    # after the validation rows built the paddle's coarse basis, and the browser test the
+    # small scenario's (both shared through NEURAXIS_CACHE_DIR)
+    "tests/integration/test_scs_dorsolateral.py",      # ~40 s
+    "tests/web/test_scs_api.py",                       # ~10 s
 )
 
 
