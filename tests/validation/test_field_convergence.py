@@ -1,20 +1,19 @@
 """Mesh convergence on the spine model: the potential and its second difference
 (the activating function's driver) along a dorsal-column line, 'default' against
-'fine' (about 2.4x the degrees of freedom). Observed on the 2-core machine
-(2026-11-25; one 1.3 x 3 mm ring contact on the dura at T9, line 0.3 mm under the
-dorsal cord surface on the midline):
-
-* potential: max |difference| 0.08 % of the peak (aim < 1 %: met);
+'fine' (about 2.4x the degrees of freedom). One 1.3 x 3 mm ring contact on the dura at
+T9 on a 60 mm model (the shortest the anatomy allows; the mesh sizes near the lead are
+the presets', and the line ends 10 mm from the model's ends), line 0.3 mm under the
+dorsal cord surface on the midline. Observed on the 2-core machine (2026-12-01):
+* potential: max |difference| 0.10 % of the peak (aim < 1 %: met);
 * second difference at 1.0 mm spacing (about the MRG node spacing of 8.7-10 um
-  fibers): peak 2.9 %, max |difference| 4.4 % of the peak (aim < 5 %: met);
-* at 0.5 mm spacing: peak 15.9 %, max 25.3 % (finer differences amplify the P2
+  fibers): peak 0.9 %, max |difference| 3.5 % of the peak (aim < 5 %: met);
+* at 0.5 mm spacing: peak 15.2 %, max 21.0 % (finer differences amplify the P2
   element-to-element noise; aim not met at this spacing).
-
-The 0.5 mm figures move with the mesh realisation: 6.9 / 17.8 % before the rootlet
-refinement was added (which changes both meshes), 7.5 and 11.6 % peaks in two earlier
-runs with gmsh's HXT on two threads. Meshing runs on one thread and gives the same mesh
-every time. The bounds below are the latest observations with a margin, so a
-regression fails.
+The default-length model (90 mm) gave 0.08 %, 2.9 / 4.4 % and 15.9 / 25.3 % (2026-11-25);
+the 0.5 mm figures move with the mesh realisation (6.9 / 17.8 % before the rootlet
+refinement was added, 7.5 and 11.6 % peaks in two earlier runs with gmsh's HXT on two
+threads). Meshing runs on one thread and gives the same mesh every time. The bounds
+below are the full-length observations with a margin, unchanged, so a regression fails.
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ ONE = {"kind": "percutaneous", "diameter_mm": 1.3, "contact_length_mm": 3.0, "ga
 
 @pytest.fixture(scope="module")
 def lines() -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    a = spine_anatomy("T9")
+    a = spine_anatomy("T9", length_mm=60.0)
     placed = place_lead(lead_from_section(ONE), Placement("T9"), a)
     top = a.cord_ellipse.center_y_mm + a.cord_ellipse.semi_y_mm
     z = np.arange(-20.0, 20.0001, 0.5)
