@@ -154,7 +154,10 @@ def test_log_in(driver, server, shots):
     assert "Wrong user name or password" in by_css(driver, "main .error").text
     log_in(driver, server.url, "alice", PASSWORD)
     driver.get(f"{server.url}/scs")
-    assert by_css(driver, "h1").text == "SCS programming"
+    # the page (its first load imports the SCS stack; under a loaded CI machine a missing
+    # heading once failed this test: wait for it, and say where the browser is if not)
+    heading = wait(driver, lambda d: attr(d, "h1", "textContent"), 30, "the SCS page")
+    assert heading.strip() == "SCS programming", driver.current_url
     assert "alice (clinician)" in by_css(driver, "header .who").text
     shot(driver, shots, "scs_page")
 
