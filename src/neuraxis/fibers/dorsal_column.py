@@ -146,6 +146,39 @@ def _diameters(law: DiameterLaw, u: np.ndarray, mix: float) -> tuple[np.ndarray,
     return d, p / (mix * p + (1.0 - mix) / width)
 
 
+def mirrored_weights(n: int, importance: np.ndarray, per_side: float,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mirror one side's draws onto both sides and weight them.
+
+    The first ``n // 2`` draws go to both sides; an odd ``n`` puts the last draw on a
+    random side (one ``rng.random()``). Each side's weights are the draws' importance
+    ratios scaled to sum to ``per_side`` real fibres.
+
+    Returns
+    -------
+    sign : ndarray (n,)
+        +1 on the left (x > cord centre), -1 on the right.
+    take : ndarray of int (n,)
+        Which draw each fiber is.
+    weight : ndarray (n,)
+        ``weight_fibers``.
+    """
+    n_pair = n // 2
+    sign = np.concatenate([np.ones(n_pair), -np.ones(n_pair)])
+    take = np.concatenate([np.arange(n_pair), np.arange(n_pair)]).astype(int)
+    if n % 2:
+        extra_left = bool(rng.random() < 0.5)
+        sign = np.append(sign, 1.0 if extra_left else -1.0)
+        take = np.append(take, n_pair)
+    weight = np.empty(n)
+    for s in (1.0, -1.0):
+        rows = sign == s
+        if rows.any():
+            r = importance[take[rows]]
+            weight[rows] = per_side * r / r.sum()
+    return sign, take, weight
+
+
 def dorsal_column_fibers(anatomy, n: int, *, seed: int = 0,
                          z_range_mm: tuple[float, float] | None = None,
                          max_depth_mm: float | None = None,
@@ -239,20 +272,9 @@ def dorsal_column_fibers(anatomy, n: int, *, seed: int = 0,
     diam, ratio = _diameters(law, u[:, 2], mix)
     importance = n_in * dx_cell / q_depth * ratio  # width / q(depth) x p(D) / q(D)
 
-    sign = np.concatenate([np.ones(n_pair), -np.ones(n_pair)])
-    take = np.concatenate([np.arange(n_pair), np.arange(n_pair)]).astype(int)
-    if n % 2:
-        extra_left = bool(rng.random() < 0.5)
-        sign = np.append(sign, 1.0 if extra_left else -1.0)
-        take = np.append(take, n_one - 1)
     per_side = 0.5 * dc_fiber_count(a, max_depth_mm=dmax, diameter_range_um=(law.low_um,
                                                                            law.high_um))
-    weight = np.empty(n)
-    for s in (1.0, -1.0):
-        rows = sign == s
-        if rows.any():
-            r = importance[take[rows]]
-            weight[rows] = per_side * r / r.sum()
+    sign, take, weight = mirrored_weights(n, importance, per_side, rng)
     x = c.center_x_mm + sign * dx[take]
     d = depth[take]
     y = c.top_y_mm(x) - d

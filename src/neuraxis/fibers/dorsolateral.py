@@ -19,7 +19,7 @@ import numpy as np
 from neuraxis._validate import check_int
 from neuraxis.fibers._table import check_spine, table_values
 from neuraxis.fibers.diameters import DiameterLaw, dc_diameter_law
-from neuraxis.fibers.dorsal_column import _diameters, _range_mass
+from neuraxis.fibers.dorsal_column import _diameters, _range_mass, mirrored_weights
 from neuraxis.fibers.fiberset import FiberSet
 
 
@@ -114,19 +114,7 @@ def dorsolateral_fibers(anatomy, n: int, *, seed: int = 0,
     point, normal, ds = _surface(a, phi)
     xy = point - depth[:, None] * normal
     diam, ratio = _diameters(law, u[:, 2], mix)
-    importance = ds * ratio
-    sign = np.concatenate([np.ones(n_pair), -np.ones(n_pair)])
-    take = np.concatenate([np.arange(n_pair), np.arange(n_pair)]).astype(int)
-    if n % 2:
-        sign = np.append(sign, 1.0 if rng.random() < 0.5 else -1.0)
-        take = np.append(take, n_one - 1)
-    per_side = 0.5 * dlc_fiber_count(a)
-    weight = np.empty(n)
-    for s in (1.0, -1.0):
-        rows = sign == s
-        if rows.any():
-            r = importance[take[rows]]
-            weight[rows] = per_side * r / r.sum()
+    sign, take, weight = mirrored_weights(n, ds * ratio, 0.5 * dlc_fiber_count(a), rng)
     cx = a.cord_ellipse.center_x_mm
     x = cx + sign * (xy[take, 0] - cx)
     y = xy[take, 1]
