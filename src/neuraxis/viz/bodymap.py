@@ -181,7 +181,11 @@ def plot_body_map(paresthesia: Mapping[str, float], path: str | Path, *,
     fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.47, 0.075),
                ncol=len(handles), fontsize=8, frameon=False)
 
-    fig.suptitle(title or "Body map: paresthesia", fontsize=12, y=0.988)
+    title = title or "Body map: paresthesia"
+    # one line across the figure: a long title (scenario name, percentile, coverage) gets a
+    # smaller font instead of running off both edges
+    fig.suptitle(title, fontsize=max(7.0, min(12.0, 12.0 * 85 / max(len(title), 1))),
+                 y=0.988)
     if pain is not None:
         res = coverage(pain, paresthesia, min_strength=min_strength)
         listed = ", ".join(pain.names)
