@@ -10,6 +10,7 @@ import itertools
 import json
 import math
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -232,6 +233,45 @@ def test_runner_caches_records_failures_and_resumes(tmp_path: Path) -> None:
         resumed = run_samples(client, samples, keys, cache, fake_model, prepare=fake_prepare)
         assert sorted(CALLS) == sorted(s.index for s in gone)
         assert resumed == recs
+
+
+class _Stop(Exception):
+    """What a web job's heartbeat raises once its cancel was asked for."""
+
+
+def _slow_model(shared: object, sample) -> dict:
+    time.sleep(0.15)
+    return fake_model(shared, sample)
+
+
+def test_runner_heartbeat_stops_the_sweep_and_keeps_what_finished(tmp_path: Path) -> None:
+    _, samples, keys = _fake_plan()
+    with open_client(workers=1, processes=False) as client:
+        plain = run_samples(client, samples, keys, SampleCache(tmp_path / "plain"), fake_model)
+        cache = SampleCache(tmp_path / "polled")
+        beats: list[int] = []
+
+        def heartbeat() -> None:  # called while waiting; stops once 2 samples are cached
+            beats.append(len(cache.keys()))
+            if len(cache.keys()) >= 2:
+                raise _Stop
+
+        with pytest.raises(_Stop):
+            run_samples(client, samples, keys, cache, _slow_model, heartbeat=heartbeat,
+                        poll_s=0.02)
+        kept = cache.keys()
+        assert beats[0] == 0 and 2 <= len(kept) < len(samples)
+        time.sleep(0.3)  # the cancelled sample still running on its thread ends
+        CALLS.clear()
+        resumed = run_samples(client, samples, keys, cache, fake_model,
+                              heartbeat=lambda: None, poll_s=0.01)
+        assert sorted(CALLS) == sorted(s.index for s, k in zip(samples, keys, strict=True)
+                                          if k not in kept)
+    def strip(recs: dict) -> dict:  # the run time of each sample differs between runs
+        return {k: {f: v for f, v in r.items() if f != "time_s"} for k, r in recs.items()}
+
+    assert strip(resumed) == strip(plain)  # polling changes when the loop looks, not what
+    # it records
 
 
 def test_runner_records_unexpected_errors_without_caching(tmp_path: Path) -> None:

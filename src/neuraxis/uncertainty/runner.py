@@ -150,9 +150,25 @@ def evaluate_task(evaluate: EvaluateFn, shared: dict[str, Any] | None, sample: S
 
 
 # --------------------------------------------------------------------------- loop
+def _completed(watched: Any, heartbeat: Callable[[], None] | None,
+               poll_s: float) -> Iterator[Any]:
+    """The futures of ``watched`` (an ``as_completed``) as they finish; without a
+    heartbeat a plain blocking iteration, with one a poll that calls it while waiting."""
+    if heartbeat is None:
+        yield from watched
+        return
+    while not watched.is_empty():
+        if watched.has_ready():
+            yield from watched.next_batch(block=False)
+        else:
+            heartbeat()
+            time.sleep(poll_s)
+
+
 def run_samples(client: Any, samples: list[Sample], keys: list[str], cache: SampleCache,
                 evaluate: EvaluateFn, *, prepare: PrepareFn | None = None,
-                store: Any = None, progress: Callable[[int, int], None] | None = None
+                store: Any = None, progress: Callable[[int, int], None] | None = None,
+                heartbeat: Callable[[], None] | None = None, poll_s: float = 0.25
                 ) -> dict[str, dict[str, Any]]:
     """Compute the samples missing from ``cache`` on ``client``; return every record.
 
@@ -173,6 +189,12 @@ def run_samples(client: Any, samples: list[Sample], keys: list[str], cache: Samp
         between runs (the meshes of a resumed sweep).
     progress : callable, optional
         ``progress(done, total)`` in samples (cached ones count as done at the start).
+    heartbeat : callable, optional
+        ``heartbeat()`` every ``poll_s`` seconds while no sample completes; an exception it
+        raises (a web job's cancel) stops the sweep: the samples in flight are cancelled,
+        those already cached stay.
+    poll_s : float
+        Seconds between two heartbeats.
 
     Returns
     -------
@@ -219,7 +241,7 @@ def run_samples(client: Any, samples: list[Sample], keys: list[str], cache: Samp
             fut = client.submit(evaluate_task, evaluate, shared, s, k, pure=False)
             futures[fut] = (s, k)
         watched = distributed.as_completed(list(futures) + list(prep_of), loop=client.loop)
-        for fut in watched:
+        for fut in _completed(watched, heartbeat, poll_s):
             if fut in prep_of:  # a group's shared object: keep it for a resumed run
                 group = prep_of.pop(fut)
                 if store is not None and fut.status == "finished":

@@ -237,6 +237,7 @@ def analyse(plan: SweepPlan, records: dict[str, dict], *, cluster: dict | None =
 
 def run_sweep(plan: SweepPlan, out: Path, *, client: Any,
               progress: Callable[[int, int], None] | None = None,
+              heartbeat: Callable[[], None] | None = None,
               evaluate: Callable | None = None, prepare: Callable | None = None
               ) -> UncertaintyResult:
     """Compute the plan's missing samples on ``client`` (cached under ``out``) and analyse.
@@ -250,6 +251,9 @@ def run_sweep(plan: SweepPlan, out: Path, *, client: Any,
         From :func:`~neuraxis.uncertainty.runner.open_client`.
     progress : callable, optional
         ``progress(done, total)`` in samples.
+    heartbeat : callable, optional
+        Called while waiting for samples (a few times a second); what it raises stops
+        the sweep (:func:`~neuraxis.uncertainty.runner.run_samples`).
     evaluate, prepare : callable, optional
         Replace the SCS model (tests: a cheap function of the sample).
     """
@@ -268,6 +272,6 @@ def run_sweep(plan: SweepPlan, out: Path, *, client: Any,
         store = None
     cache = SampleCache(out / SAMPLES_DIR)
     records = run_samples(client, plan.samples, plan.keys, cache, evaluate, prepare=prepare,
-                          store=store, progress=progress)
+                          store=store, progress=progress, heartbeat=heartbeat)
     return analyse(plan, records, cluster=describe_client(client),
                    timings_s={"sweep": round(time.perf_counter() - t0, 2)})
