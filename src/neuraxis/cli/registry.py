@@ -9,7 +9,6 @@ one transaction, recorded in the audit log under ``--user`` (default: the login 
 from __future__ import annotations
 
 import getpass
-import json
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,7 +16,9 @@ from typing import Annotated, Any
 import typer
 
 from neuraxis._validate import NeuraxisInputError
+from neuraxis.cli._db import DbOpt, db_url
 from neuraxis.cli._render import _echo_json, _print_key_values, user_errors
+from neuraxis.cli._responses import read_responses
 
 registry_app = typer.Typer(
     help="Outcomes registry (pseudonymised patients, implants, visits with instruments): "
@@ -25,9 +26,6 @@ registry_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DbOpt = Annotated[str | None, typer.Option(
-    "--db", help="Database URL: sqlite:///PATH or postgresql://USER@HOST/DB (default: "
-                 "$NEURAXIS_REGISTRY_URL, else registry.sqlite in the user data folder).")]
 UserOpt = Annotated[str | None, typer.Option(
     "--user", help="Who writes, for the audit log (default: $NEURAXIS_USER or the login "
                    "name).")]
@@ -38,16 +36,9 @@ LocalOpt = Annotated[str, typer.Option("--local-id", help="Site-local pseudonym 
 
 def _engine(db: str | None, *, create: bool = False) -> Any:
     """The database engine; a SQLite file must exist unless ``create`` (init, demo)."""
-    from neuraxis.registry.db import connect, default_url
+    from neuraxis.registry.db import connect
 
-    url = db or os.environ.get("NEURAXIS_REGISTRY_URL") or default_url()
-    if not create and url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        path = Path(url.removeprefix("sqlite:///")).expanduser()
-        if not path.is_file():
-            raise NeuraxisInputError(
-                f"Invalid value for '--db': no registry database at {path}. Create it with "
-                "'neuraxis registry init' (same --db)")
-    return connect(url)
+    return connect(db_url(db, must_exist=not create))
 
 
 def _user(user: str | None) -> str:
@@ -124,39 +115,6 @@ def add_implant(
     _render({"implant_id": iid, "therapy": therapy, "date": date}, "Implant added", as_json)
 
 
-def _read_responses(path: Path | None, pairs: list[str] | None) -> dict[str, dict]:
-    from neuraxis._validate import read_text_file
-
-    out: dict[str, dict] = {}
-    if path is not None:
-        import yaml
-
-        try:
-            raw = yaml.safe_load(read_text_file(path, "--responses file"))
-        except yaml.YAMLError as exc:
-            where = getattr(exc, "problem_mark", None)
-            line = f" (line {where.line + 1})" if where is not None else ""
-            raise NeuraxisInputError(
-                f"Invalid value for '--responses': {path} is not valid YAML{line}") from None
-        if not isinstance(raw, dict):
-            raise NeuraxisInputError(
-                "Invalid value for '--responses': expected a mapping instrument -> items")
-        out.update(raw)
-    for pair in pairs or ():
-        name, sep, text = pair.partition("=")
-        try:
-            items = json.loads(text) if sep else None
-        except json.JSONDecodeError as exc:
-            raise NeuraxisInputError(
-                f"Invalid value for '--response {name}': not JSON ({exc.msg})") from None
-        if not sep or not isinstance(items, dict):
-            raise NeuraxisInputError(
-                f"Invalid value for '--response'. Expected INSTRUMENT={{JSON object}}, got "
-                f"{pair!r}")
-        out[name] = items
-    return out
-
-
 @registry_app.command("add-visit")
 @user_errors
 def add_visit(
@@ -173,7 +131,7 @@ def add_visit(
     """Record a visit with the raw answers of its instruments (scored on the way in)."""
     from neuraxis.registry.records import add_visit as add
 
-    items = _read_responses(responses, response)
+    items = read_responses(responses, response)
     vid = add(_engine(db), site=site, local_id=local_id, visit=visit, date=date,
               responses=items, user=_user(user))
     _render({"visit_id": vid, "visit": visit, "instruments": ", ".join(sorted(items))},

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from neuraxis._validate import NeuraxisInputError, check_int
+from neuraxis.cli._db import DbOpt, db_url
 from neuraxis.cli._render import user_errors
 
 web_app = typer.Typer(
@@ -24,26 +25,6 @@ web_app = typer.Typer(
          "account.",
     invoke_without_command=True,
 )
-
-DbOpt = Annotated[str | None, typer.Option(
-    "--db", help="Registry database URL: sqlite:///PATH or postgresql://USER@HOST/DB "
-                 "(default: $NEURAXIS_REGISTRY_URL, else registry.sqlite in the user data "
-                 "folder). Create it with 'neuraxis registry init'.")]
-
-
-def _db_url(db: str | None) -> str:
-    from pathlib import Path
-
-    from neuraxis.registry.db import default_url
-
-    url = db or os.environ.get("NEURAXIS_REGISTRY_URL") or default_url()
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        path = Path(url.removeprefix("sqlite:///")).expanduser()
-        if not path.is_file():
-            raise NeuraxisInputError(
-                f"Invalid value for '--db': no registry database at {path}. Create it with "
-                f"'neuraxis registry init --db {url}'")
-    return url
 
 
 @web_app.callback()
@@ -67,7 +48,7 @@ def serve(
     from neuraxis.web import create_app
     from neuraxis.web.app import start_message
 
-    app = create_app(db_url=_db_url(db), host=host)
+    app = create_app(db_url=db_url(db), host=host)
     typer.echo(start_message(app, host, port), err=True)
     uvicorn.run(app, host=host, port=port, workers=1, log_level="info",
                 proxy_headers=False, server_header=False)
@@ -108,7 +89,7 @@ def add_user(
     from neuraxis.registry.db import connect
     from neuraxis.web.accounts import add_user as add
 
-    engine = connect(_db_url(db))
+    engine = connect(db_url(db))
     who = os.environ.get("NEURAXIS_USER") or getpass.getuser() or "cli"
     uid = add(engine, username, password, role, by=f"cli:{who}")
     typer.echo(f"Account {username!r} ({role}) created (id {uid}).")
