@@ -19,14 +19,9 @@ import pytest
 pytestmark = pytest.mark.slow  # a browser, a server and one small SCS session (~1 min)
 
 from browser_helpers import Server, browser_missing, log_in, make_registry, start_browser
-from web_helpers import PASSWORD, USERS
+from web_helpers import PASSWORD, SMALL, USERS
 
-SMALL = ["mesh=coarse", "fibers.dc=20", "fibers.dr_per_root=1", "anatomy.length_mm=60",
-         "placement.offset_z_mm=0",
-         "lead={kind: percutaneous, n_contacts: 3, diameter_mm: 1.3, contact_length_mm: 3, "
-         "gap_mm: 4, body_end_mm: 2}",
-         "program.contacts={E1: 0.5, E2: -1, E3: 0.5}"]
-PAGES = ("/", "/scs", "/pump", "/registry", "/registry/dashboard", "/admin/users",
+PAGES = ("/", "/scs", "/scs/sweeps", "/pump", "/registry", "/registry/dashboard", "/admin/users",
          "/registry/patients/S1/P1", "/registry/patients/S1/P1/visit")
 
 
@@ -37,7 +32,10 @@ def server(tmp_path_factory, _template_db: Path, shared_cache_dir: Path):
         pytest.fail(why)
     folder = tmp_path_factory.mktemp("browser-server")
     url = make_registry(folder, _template_db, USERS, PASSWORD)
-    srv = Server(url, folder / "server.log", env={"NEURAXIS_CACHE_DIR": str(shared_cache_dir)})
+    srv = Server(url, folder / "server.log", env={
+        "NEURAXIS_CACHE_DIR": str(shared_cache_dir),
+        "NEURAXIS_WEB_SWEEPS_DIR": str(folder / "sweeps"), "NEURAXIS_WEB_SWEEP_WORKERS": "2"})
+    srv.sweeps_dir = folder / "sweeps"
     yield srv
     srv.stop()
 
@@ -211,6 +209,77 @@ def test_scs_bipole_changes_body_map_and_pt_and_warns_past_dt(driver, server, sh
     message = by_css(driver, "#scs-amp-message").text
     assert "WARNING" in message and "discomfort expected" in message
     shot(driver, shots, "scs_above_dt")
+
+
+def test_upload_a_scenario_then_run_and_cancel_its_uncertainty_sweep(driver, server, shots,
+                                                                     tmp_path):
+    import json
+
+    import yaml
+    from selenium.webdriver.support.ui import Select
+    from web_helpers import EXAMPLE, EXAMPLES
+
+    from neuraxis.scenario.load import apply_overrides, read_scenario
+
+    # the small scenario as one YAML file, uploaded through the file input
+    upload = tmp_path / "small_scenario.yaml"
+    upload.write_text(yaml.safe_dump(apply_overrides(read_scenario(
+        EXAMPLES / f"{EXAMPLE}.yaml"), SMALL)), encoding="utf-8")
+    log_in(driver, server.url, "alice", PASSWORD)
+    driver.get(f"{server.url}/scs")
+    by_css(driver, "#scs-file").send_keys(str(upload))
+    by_css(driver, "#scs-open-button").click()
+    wait(driver, lambda d: "upload:small_scenario.yaml" in (attr(d, "#scs-ws h2", "textContent")
+                                                              or ""), 240, "the uploaded session")
+    wait(driver, lambda d: attr(d, "#scs-bodymap", "data-loaded"), 120, "its program's body map")
+    shot(driver, shots, "scs_uploaded")
+
+    # one input, N = 1: 3 model runs; the page says so before it starts
+    for box in driver.find_elements("css selector", '#scs-sweep-form input[name="inputs"]'):
+        if box.get_attribute("value") != "sigma_csf" and box.is_selected():
+            box.click()
+    Select(by_css(driver, "#scs-sweep-n")).select_by_value("1")
+    assert "= 1 × 3 = 3 model runs" in by_css(driver, "#scs-sweep-runs").text
+    by_css(driver, "#scs-sweep-run").click()
+    state = wait(driver, lambda d: attr(d, '#scs-sweep-status [data-job-kind="sweep"]',
+                                        "data-job-state") in ("running", "done")
+                 or attr(d, ".sweep-view", "id"), 60, "the sweep's job running")
+    if state is True:  # the progress bar (in model runs) and its Cancel button
+        shot(driver, shots, "scs_sweep_running")
+    wait(driver, lambda d: attr(d, "#scs-sweep-status .sweep-view", "data-finished") == "1",
+         300, "the finished sweep")
+    sid = attr(driver, "#scs-sweep-status .sweep-view", "data-sweep-id")
+    # the sweep read the uploaded file (the same content was opened from examples/ before)
+    assert "upload:small_scenario.yaml" in by_css(driver, "#scs-sweep-status .sweep-view").text
+    on_disk = json.loads((server.sweeps_dir / sid / "uncertainty.json").read_text())
+    assert on_disk["counts"] == {"ok": 3, "refused": 0, "error": 0, "missing": 0}
+    assert on_disk["provenance"]["scenario"]["name"] == EXAMPLE  # the upload's own name
+    pt = next(s for s in on_disk["summary"] if s["output"] == "perception_threshold_ma")
+    cells = by_css(driver, '#sweep-summary tr[data-output="perception_threshold_ma"]').text
+    assert f"{pt['median']:.3g}" in cells and f"{pt['p95']:.3g}" in cells, cells
+    for img in ("sweep-figure", "sweep-map-p50"):
+        wait(driver, lambda d, i=img: d.execute_script(
+            f"return document.getElementById('{i}').naturalWidth") > 0, 30, f"the {img} image")
+    driver.execute_script("document.getElementById('scs-sweep-status').scrollIntoView()")
+    shot(driver, shots, "scs_sweep_done")
+
+    # a bigger sweep (N = 2, 6 runs), cancelled from its progress bar
+    Select(by_css(driver, "#scs-sweep-n")).select_by_value("2")
+    by_css(driver, "#scs-sweep-run").click()
+    wait(driver, lambda d: attr(d, '#scs-sweep-status [data-job-kind="sweep"]',
+                                "data-job-state") == "running", 60, "the second sweep running")
+    by_css(driver, "#scs-sweep-status .job button").click()
+    wait(driver, lambda d: attr(d, '#scs-sweep-status [data-job-kind="sweep"]',
+                                "data-job-state") == "cancelled", 60, "the cancelled sweep")
+    shot(driver, shots, "scs_sweep_cancelled")
+
+    driver.get(f"{server.url}/scs/sweeps")
+    rows = driver.find_elements("css selector", "#sweeps tbody tr")
+    assert len(rows) == 2 and "finished" in rows[-1].text and "computed" in rows[0].text
+    shot(driver, shots, "scs_sweeps_list")
+    driver.get(f"{server.url}/scs/sweeps/{sid}")
+    assert by_css(driver, "h1").text == "Uncertainty sweep" and by_css(driver, "#sweep-sobol")
+    shot(driver, shots, "scs_sweep_page")
 
 
 def test_plan_a_pump_refill_and_download_the_ics(driver, server, shots, downloads):

@@ -2,12 +2,12 @@
 background jobs (progress, cancel), warm sessions, amplitude warnings, figures, errors.
 
 One small scenario (60 mm, 3-contact lead, coarse mesh, 20 DC fibers) shared with the
-browser tests and with tests/integration (the field basis comes from the shared cache).
+browser tests and with tests/integration (the field basis comes from the shared cache);
+the app, the login and the opened scenario are fixtures of ``conftest.py``.
 """
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -19,80 +19,9 @@ pytest.importorskip("skfem")
 pytest.importorskip("matplotlib")
 
 from fastapi.testclient import TestClient
-from web_helpers import EXAMPLES, PASSWORD, USERS, login
+from web_helpers import EXAMPLE, EXAMPLES, SMALL, login, wait_job
 
 from neuraxis.web.jobs import JobCancelled, JobManager, LruCache
-
-#: The small scenario: overrides of examples/scs_1x8_t8_low_back.yaml.
-SMALL = ["mesh=coarse", "fibers.dc=20", "fibers.dr_per_root=1", "anatomy.length_mm=60",
-         "placement.offset_z_mm=0",
-         "lead={kind: percutaneous, n_contacts: 3, diameter_mm: 1.3, contact_length_mm: 3, "
-         "gap_mm: 4, body_end_mm: 2}",
-         "program.contacts={E1: 0.5, E2: -1, E3: 0.5}"]
-EXAMPLE = "scs_1x8_t8_low_back"
-
-
-def wait_job(client: TestClient, job_id: str, timeout_s: float = 240.0) -> dict:
-    """Poll a job until it is final."""
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout_s:
-        job = client.get(f"/api/scs/jobs/{job_id}").json()["job"]
-        if job["state"] in ("done", "failed", "cancelled"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} not finished in {timeout_s} s")
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory, _template_db: Path, shared_cache_dir: Path):
-    from neuraxis.registry.db import connect
-    from neuraxis.web import accounts, create_app
-
-    path = tmp_path_factory.mktemp("scs-web") / "registry.sqlite"
-    shutil.copyfile(_template_db, path)
-    url = f"sqlite:///{path}"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(accounts, "HASH_PARAMS", {"time_cost": 1, "memory_cost": 1024,
-                                             "parallelism": 1})
-        engine = connect(url)
-        for name, role in USERS.items():
-            accounts.add_user(engine, name, PASSWORD, role, by="test")
-        engine.dispose()
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NEURAXIS_CACHE_DIR", str(shared_cache_dir))
-    app = create_app(db_url=url, single_user=False)
-    yield app
-    st = getattr(app.state, "scs", None)
-    if st is not None:
-        st.jobs.shutdown()
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
-def alice(app):
-    return login(app, "alice")
-
-
-@pytest.fixture(scope="module")
-def opened(alice):
-    """The small scenario opened and its session built (a background job)."""
-    c, h = alice
-    r = c.post("/api/scs/sessions", json={"example": EXAMPLE, "overrides": SMALL}, headers=h)
-    assert r.status_code in (200, 202), r.text
-    body = r.json()
-    if r.status_code == 202:
-        latency_s = []  # the server answers other requests while the job computes
-        while c.get(f"/api/scs/jobs/{body['job']['id']}").json()["job"]["state"] in (
-                "queued", "running"):
-            t0 = time.perf_counter()
-            assert c.get("/api/scs/status").status_code == 200
-            latency_s.append(time.perf_counter() - t0)
-            time.sleep(0.1)
-        job = wait_job(c, body["job"]["id"])
-        assert job["state"] == "done", job
-        # measured here: median 0.10 s, max 0.33 s over ~150 requests during the build
-        assert not latency_s or max(latency_s) < 2.0, max(latency_s)
-    return body["session_key"]
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +111,10 @@ def test_status_scenarios_and_refusals(alice):
     c, h = alice
     st = c.get("/api/scs/status").json()
     assert st["available"] is True and st["optimiser"]["available"] is False
-    assert "neuraxis scs uncertainty" in st["uncertainty"]["message"]
+    sweep = st["uncertainty"]
+    assert sweep["available"] is True and sweep["max_runs"] == 256
+    assert sweep["cluster"] == "local, 2 workers"
+    assert "neuraxis scs uncertainty" in sweep["command_line"]
     names = [s["name"] for s in c.get("/api/scs/scenarios").json()["scenarios"]]
     assert EXAMPLE in names and "scs_paddle_565_t9_lateral" in names
     assert not any(n.startswith("pump_") for n in names)
@@ -242,6 +174,9 @@ def test_session_is_warm_and_drawn_to_scale(alice, opened):
     page = c.get(f"/scs?session={opened}").text
     assert 'data-contact="E2"' in page and 'height="3' in page and "Optimise program" in page
     assert "neuraxis scs uncertainty examples/scs_1x8_t8_low_back.yaml" in page
+    # the sweep form offers the inputs that apply, with their ranges
+    assert 'id="scs-sweep-form"' in page and 'value="sigma_csf"' in page
+    assert 'name="n_base"' in page and "S/m" in page
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ several test folders have one)."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -11,6 +12,14 @@ from fastapi.testclient import TestClient
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PASSWORD = "correct horse battery"
 USERS = {"alice": "clinician", "rob": "researcher", "ada": "admin"}
+#: The small SCS scenario of the web tests: overrides of examples/scs_1x8_t8_low_back.yaml
+#: (60 mm, 3-contact lead, coarse mesh, 20 DC fibers; its basis is built once per run).
+SMALL = ["mesh=coarse", "fibers.dc=20", "fibers.dr_per_root=1", "anatomy.length_mm=60",
+         "placement.offset_z_mm=0",
+         "lead={kind: percutaneous, n_contacts: 3, diameter_mm: 1.3, contact_length_mm: 3, "
+         "gap_mm: 4, body_end_mm: 2}",
+         "program.contacts={E1: 0.5, E2: -1, E3: 0.5}"]
+EXAMPLE = "scs_1x8_t8_low_back"
 
 
 def csrf(client: TestClient) -> str:
@@ -33,3 +42,14 @@ def prescription(name: str = "pump_morphine_40ml.yaml") -> dict:
 
     raw = yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
     return json.loads(json.dumps(raw, default=str))
+
+
+def wait_job(client: TestClient, job_id: str, timeout_s: float = 240.0) -> dict:
+    """Poll a job until it is final."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout_s:
+        job = client.get(f"/api/scs/jobs/{job_id}").json()["job"]
+        if job["state"] in ("done", "failed", "cancelled"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} not finished in {timeout_s} s")

@@ -46,7 +46,7 @@ class Job:
     ----------
     id : str
     kind : str
-        What it computes ('session', 'evaluate').
+        What it computes ('session', 'evaluate', 'sweep').
     owner : str
         User name of who started it (only they see and cancel it).
     label : str
@@ -88,6 +88,12 @@ class Job:
         """The library's ``progress(stage, done, total)`` callback; raises
         :class:`JobCancelled` once the job's cancel was asked for."""
         self.stage, self.done, self.total = str(stage), int(done), int(total)
+        if self._cancel.is_set():
+            raise JobCancelled(self.id)
+
+    def checkpoint(self) -> None:
+        """Raise :class:`JobCancelled` once the job's cancel was asked for (a heartbeat
+        between progress reports, e.g. while a sweep waits for its samples)."""
         if self._cancel.is_set():
             raise JobCancelled(self.id)
 

@@ -33,6 +33,7 @@ from neuraxis.web.routes_scs_core import (
     MAX_OVERRIDE_CHARS,
     MAX_OVERRIDES,
     OPTIMISER_NOTE,
+    POLL_S,
     SCENARIO_MAX_BYTES,
     UNCERTAINTY_CLI,
     WarmSession,
@@ -43,13 +44,14 @@ from neuraxis.web.routes_scs_core import (
     state,
     svg_box,
 )
+from neuraxis.web.routes_scs_sweeps import router as sweeps_router
+from neuraxis.web.routes_scs_sweeps import sweep_form_context, sweep_view
 from neuraxis.web.security import WebUser, require
 
 router = APIRouter()
 router.include_router(api_router)
+router.include_router(sweeps_router)
 Runner = Annotated[WebUser, Depends(require("models:run"))]
-#: Seconds between two polls of a job's progress fragment.
-POLL_S = 0.7
 
 
 def _controls() -> dict:
@@ -72,7 +74,8 @@ def _workspace_context(ws: WarmSession, scenario=None) -> dict:
     cli = UNCERTAINTY_CLI.format(scenario=shlex.quote(_cli_scenario(sc)))
     cli += "".join(f" --set {shlex.quote(s)}" for s in sc.overrides)
     return {"info": info, "box": svg_box(info["lead"]), "controls": _controls(),
-            "optimiser_note": OPTIMISER_NOTE, "uncertainty_cli": cli}
+            "optimiser_note": OPTIMISER_NOTE, "uncertainty_cli": cli,
+            **sweep_form_context(ws)}
 
 
 def _workspace(request: Request, user: WebUser, ws: WarmSession, scenario=None) -> Response:
@@ -82,13 +85,15 @@ def _workspace(request: Request, user: WebUser, ws: WarmSession, scenario=None) 
 
 def _job_fragment(request: Request, user: WebUser, job_id: str) -> Response:
     st = state(request)
-    job = st.jobs.get(job_id)
+    job = st.job(job_id)
     if job is None:
         return page(request, "_scs_job.html", user=user, job=None, poll_s=POLL_S)
     if job.kind == "session" and job.state == "done":
         ws = st.sessions.get(job.result["session_key"])
         if ws is not None and ws.ready:
             return _workspace(request, user, ws)
+    if job.kind == "sweep" and job.state == "done" and job.owner == user.username:
+        return sweep_view(request, user, job.result["sweep_id"], fragment=True)
     return page(request, "_scs_job.html", user=user, job=job, poll_s=POLL_S)
 
 
@@ -113,10 +118,10 @@ def scs_open_form(request: Request, user: Runner,
     is warm, else the build job's progress (polled)."""
     lines = overrides.splitlines()
     if file is not None and file.filename:
-        sc = open_upload(file.filename, file.file.read(SCENARIO_MAX_BYTES + 1), lines)
+        sc, origin = open_upload(file.filename, file.file.read(SCENARIO_MAX_BYTES + 1), lines)
     else:
-        sc = open_bundled(example, lines)
-    ws = state(request).open(sc, user.username)
+        sc, origin = open_bundled(example, lines)
+    ws = state(request).open(sc, user.username, origin)
     if ws.ready:
         return _workspace(request, user, ws, sc)
     return _job_fragment(request, user, ws.job.id)

@@ -82,7 +82,7 @@ def _job_answer(ws: Any, scenario: Any) -> Response:
 def _job(request: Request, user: WebUser, job_id: str, *, own: bool) -> Any:
     """A job (anyone who runs models sees it: a shared session's build is everyone's
     wait); ``own``: only its owner (to cancel it)."""
-    job = state(request).jobs.get(job_id)
+    job = state(request).job(job_id)
     if job is None or (own and job.owner != user.username):
         raise HTTPException(404, f"No job {job_id!r}" + (" of yours" if own else "")
                             + " (finished jobs are forgotten after a while)")
@@ -90,15 +90,17 @@ def _job(request: Request, user: WebUser, job_id: str, *, own: bool) -> Any:
 
 
 @router.get("/api/scs/status")
-def scs_status(user: Runner) -> Response:
+def scs_status(request: Request, user: Runner) -> Response:
     """What SCS programming offers here: bundled scenarios, the optimiser (not yet) and
-    the uncertainty sweep (command line)."""
+    the uncertainty sweep (``POST /api/scs/sessions/{key}/uncertainty``)."""
+    settings = request.app.state.ctx.settings
     return api_json({"available": True, "scenarios": len(bundled_scenarios()),
                      "optimiser": {"available": False, "message": OPTIMISER_NOTE},
-                     "uncertainty": {"available": False, "message": (
-                         "Run the uncertainty sweep from the command line (a Dask cluster "
-                         "and many sessions): " + UNCERTAINTY_CLI.format(
-                             scenario="SCENARIO.yaml"))},
+                     "uncertainty": {"available": True, "max_runs": settings.sweep_max_runs,
+                                     "cluster": settings.sweep_scheduler or
+                                     f"local, {settings.sweep_workers} workers",
+                                     "command_line": UNCERTAINTY_CLI.format(
+                                         scenario="SCENARIO.yaml")},
                      "scenario_max_bytes": SCENARIO_MAX_BYTES})
 
 
@@ -112,8 +114,8 @@ def scs_scenarios(user: Runner) -> Response:
 def scs_open(request: Request, user: Runner, body: OpenBody) -> Response:
     """Open a bundled scenario: 200 with the warm session, or 202 with its build job
     (field basis and fibers: seconds to minutes; poll the job)."""
-    sc = open_bundled(body.example, body.overrides)
-    return _job_answer(state(request).open(sc, user.username), sc)
+    sc, origin = open_bundled(body.example, body.overrides)
+    return _job_answer(state(request).open(sc, user.username, origin), sc)
 
 
 @router.post("/api/scs/sessions/upload", status_code=202)
@@ -125,8 +127,8 @@ def scs_upload(request: Request, user: Runner,
                ) -> Response:
     """Open an uploaded scenario YAML (validated by the library: 422 with its message)."""
     data = file.file.read(SCENARIO_MAX_BYTES + 1)
-    sc = open_upload(file.filename or "upload.yaml", data, overrides.splitlines())
-    return _job_answer(state(request).open(sc, user.username), sc)
+    sc, origin = open_upload(file.filename or "upload.yaml", data, overrides.splitlines())
+    return _job_answer(state(request).open(sc, user.username, origin), sc)
 
 
 @router.get("/api/scs/sessions/{key}")
@@ -192,5 +194,5 @@ def scs_job(request: Request, user: Runner, job_id: str) -> Response:
 def scs_cancel(request: Request, user: Runner, job_id: str) -> Response:
     """Cancel a job of yours (it stops at its next progress report)."""
     job = _job(request, user, job_id, own=True)
-    state(request).jobs.cancel(job.id)
+    state(request).cancel(job.id)
     return api_json({"job": job.to_dict()})

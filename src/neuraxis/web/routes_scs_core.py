@@ -47,8 +47,9 @@ RESULTS_PER_SESSION = 24
 FIGURES_KEPT = 48
 #: Threads running the background jobs.
 JOB_THREADS = 2
-#: The command that runs the uncertainty sweep (not run by the web app: it starts a Dask
-#: cluster and many sessions; docs/scs_uncertainty.md).
+#: Seconds between two polls of a job's progress fragment.
+POLL_S = 0.7
+#: The command line of the same uncertainty sweep (docs/scs_uncertainty.md).
 UNCERTAINTY_CLI = "neuraxis scs uncertainty {scenario} --samples 16 --mesh coarse"
 OPTIMISER_NOTE = ("Not available yet: the library has no program optimiser; set contacts, "
                   "fractions and amplitude by hand.")
@@ -59,6 +60,26 @@ _STATE_LOCK = threading.Lock()
 
 
 # ------------------------------------------------------------------ scenarios
+@dataclasses.dataclass(frozen=True)
+class ScenarioOrigin:
+    """What a scenario was opened from, so that an uncertainty sweep can read it again
+    (:func:`neuraxis.uncertainty.sweep.plan_sweep` reads a file).
+
+    Attributes
+    ----------
+    data : bytes
+        The scenario YAML as opened (a bundled file or the upload).
+    overrides : tuple of str
+        The ``key.path=value`` overrides applied to it.
+    label : str
+        Its name for users: ``examples/NAME.yaml`` or ``upload:NAME.yaml``.
+    """
+
+    data: bytes
+    overrides: tuple[str, ...]
+    label: str
+
+
 def examples_folder() -> Path | None:
     """Where the bundled scenarios are: the package's ``examples`` folder if installed
     with one, else the source tree's ``examples/`` (an editable install)."""
@@ -106,8 +127,10 @@ def check_overrides(overrides: list[str] | None) -> list[str]:
     return items
 
 
-def open_bundled(name: str, overrides: list[str] | None = None) -> Any:
-    """The bundled scenario ``name`` (with overrides), validated by the library."""
+def open_bundled(name: str, overrides: list[str] | None = None
+                 ) -> tuple[Any, ScenarioOrigin]:
+    """The bundled scenario ``name`` (with overrides), validated by the library, and
+    where it came from."""
     from neuraxis.scenario import load_scenario
 
     names = [s["name"] for s in bundled_scenarios()]
@@ -115,11 +138,15 @@ def open_bundled(name: str, overrides: list[str] | None = None) -> Any:
         raise NeuraxisInputError("Invalid value for 'example': no bundled scenarios on this "
                                  "server (upload a scenario YAML instead)")
     name = check_option("example", str(name), names)
-    return load_scenario(examples_folder() / f"{name}.yaml", check_overrides(overrides))
+    path, items = examples_folder() / f"{name}.yaml", check_overrides(overrides)
+    return load_scenario(path, items), ScenarioOrigin(path.read_bytes(), tuple(items),
+                                                      f"examples/{path.name}")
 
 
-def open_upload(filename: str, data: bytes, overrides: list[str] | None = None) -> Any:
-    """An uploaded scenario YAML (with overrides), validated by the library."""
+def open_upload(filename: str, data: bytes, overrides: list[str] | None = None
+                ) -> tuple[Any, ScenarioOrigin]:
+    """An uploaded scenario YAML (with overrides), validated by the library, and where
+    it came from."""
     from neuraxis.scenario import load_scenario
 
     if len(data) > SCENARIO_MAX_BYTES:
@@ -135,11 +162,13 @@ def open_upload(filename: str, data: bytes, overrides: list[str] | None = None) 
                                  "scenario YAML") from None
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(filename or
                                                                          "upload").stem)
+    items = check_overrides(overrides)
     with tempfile.TemporaryDirectory(prefix="neuraxis-web-") as tmp:
         path = Path(tmp) / f"{stem[:60] or 'upload'}.yaml"
         path.write_bytes(data)
-        sc = load_scenario(path, check_overrides(overrides))
-    return dataclasses.replace(sc, source=f"upload:{Path(filename or 'upload').name[:80]}")
+        sc = load_scenario(path, items)
+    label = f"upload:{Path(filename or 'upload').name[:80]}"
+    return dataclasses.replace(sc, source=label), ScenarioOrigin(data, tuple(items), label)
 
 
 def source_label(scenario: Any) -> str:
@@ -218,11 +247,14 @@ class WarmSession:
     """One scenario's session kept warm, with its program results.
 
     ``session`` is None while its build job runs; ``lock`` serialises the session's
-    evaluations (its caches are not thread-safe).
+    evaluations (its caches are not thread-safe). ``origins`` holds what the scenario was
+    opened from, by its label (a bundled file with overrides, an upload: the same content
+    opened several ways), for the uncertainty sweep.
     """
 
     key: str
     scenario: Any
+    origins: dict[str, ScenarioOrigin] = dataclasses.field(default_factory=dict)
     session: Any = None
     job: Job | None = None
     results: LruCache = dataclasses.field(
@@ -232,6 +264,20 @@ class WarmSession:
     @property
     def ready(self) -> bool:
         return self.session is not None
+
+    def origin(self, label: str | None = None) -> ScenarioOrigin:
+        """What the scenario was opened from as ``label`` (default: the first opening)."""
+        if not self.origins:
+            raise NeuraxisInputError("Invalid request: this session was not opened from a "
+                                     "scenario file; open the scenario again")
+        if label:
+            found = self.origins.get(label)
+            if found is None:
+                raise NeuraxisInputError(
+                    f"Invalid value for 'source': this session was opened as "
+                    f"{', '.join(sorted(self.origins))}, not {label[:100]!r}")
+            return found
+        return next(iter(self.origins.values()))
 
     def describe(self, scenario: Any = None) -> dict[str, Any]:
         """What the page and the API show of the session, as opened with ``scenario``
@@ -253,16 +299,28 @@ class WarmSession:
 
 
 class ScsState:
-    """The SCS part of one app: job manager, warm sessions, figures."""
+    """The SCS part of one app: job managers (uncertainty sweeps queue on their own
+    thread, so that one never holds up the interactive jobs), warm sessions, figures."""
 
     def __init__(self) -> None:
         self.jobs = JobManager(workers=JOB_THREADS)
+        self.sweep_jobs = JobManager(workers=1)
+        self.sweeps_running: dict[str, Job] = {}
         self.sessions = LruCache(WARM_SESSIONS)
         self.figures = LruCache(FIGURES_KEPT)
         self.at_amplitude = LruCache(FIGURES_KEPT)
         self._lock = threading.Lock()
 
-    def open(self, scenario: Any, owner: str) -> WarmSession:
+    def job(self, job_id: str) -> Job | None:
+        """A job of either manager, or None."""
+        return self.jobs.get(job_id) or self.sweep_jobs.get(job_id)
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Cancel a job of either manager (see :meth:`JobManager.cancel`)."""
+        return self.jobs.cancel(job_id) or self.sweep_jobs.cancel(job_id)
+
+    def open(self, scenario: Any, owner: str, origin: ScenarioOrigin | None = None
+             ) -> WarmSession:
         """The warm session of ``scenario``: kept, being built, or a new build job."""
         from neuraxis.perception import ScsSession
 
@@ -270,8 +328,12 @@ class ScsState:
         with self._lock:
             ws = self.sessions.get(key)
             if ws is not None and (ws.ready or (ws.job is not None and not ws.job.final)):
+                if origin is not None:
+                    ws.origins[origin.label] = origin
                 return ws
             ws = self.sessions.put(key, WarmSession(key, scenario))
+            if origin is not None:
+                ws.origins[origin.label] = origin
 
             def build(job: Job) -> dict[str, Any]:
                 with _waiting(_BUILD_LOCK, job, "waiting for another field basis"):

@@ -32,6 +32,15 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "login_max_failures": (5, "Failed logins allowed per user name and address in the "
                               "window before the login answers 429."),
     "login_window_s": (15 * 60, "Window of the login rate limit (s)."),
+    "sweeps_dir": (None, "Folder of the uncertainty sweeps started from the SCS page (one "
+                         "sub-folder each: samples, tables, figures); default: web-sweeps in "
+                         "the user data folder."),
+    "sweep_workers": (None, "Local Dask workers of a sweep started from the SCS page, one "
+                            "thread each; default: the cores less one (at least 1)."),
+    "sweep_scheduler": (None, "Address of a running Dask scheduler (tcp://host:8786) that "
+                              "runs the sweeps instead of a local cluster."),
+    "sweep_max_runs": (256, "Most model runs, N x (inputs + 2), that one sweep started from "
+                            "the SCS page may ask for."),
 }
 
 
@@ -59,6 +68,11 @@ class WebSettings:
     max_upload_bytes : int
     login_max_failures : int
     login_window_s : int
+    sweeps_dir : str
+    sweep_workers : int | None
+        None with ``sweep_scheduler``.
+    sweep_scheduler : str | None
+    sweep_max_runs : int
     """
 
     db_url: str
@@ -69,6 +83,10 @@ class WebSettings:
     max_upload_bytes: int
     login_max_failures: int
     login_window_s: int
+    sweeps_dir: str = ""
+    sweep_workers: int | None = None
+    sweep_scheduler: str | None = None
+    sweep_max_runs: int = 256
 
     @property
     def secure_cookies(self) -> bool:
@@ -120,7 +138,8 @@ def web_settings(*, db_url: str | None = None, host: str | None = None,
     for name, low, high in (("session_max_age_s", 60, 30 * 24 * 3600),
                             ("max_upload_bytes", 1024, 100_000_000),
                             ("login_max_failures", 1, 1000),
-                            ("login_window_s", 1, 24 * 3600)):
+                            ("login_window_s", 1, 24 * 3600),
+                            ("sweep_max_runs", 1, 100_000)):
         raw = get(name, overrides.get(name))
         try:
             value = int(raw)
@@ -128,9 +147,41 @@ def web_settings(*, db_url: str | None = None, host: str | None = None,
             raise NeuraxisInputError(f"Invalid value for '{name}': expected an integer, got "
                                      f"{raw!r}") from None
         ints[name] = check_int(name, value, low, high)
+    sweeps = _sweep_settings(get, overrides)
     key = get("secret_key", overrides.get("secret_key")) or secrets.token_urlsafe(32)
     if len(str(key)) < 16:
         raise NeuraxisInputError("Invalid value for 'secret_key': at least 16 characters")
     return WebSettings(db_url=str(db_url), host=host,
                        single_user=loopback if wanted is None else bool(wanted),
-                       secret_key=str(key), **ints)
+                       secret_key=str(key), **ints, **sweeps)
+
+
+def _sweep_settings(get: Any, overrides: dict[str, Any]) -> dict[str, Any]:
+    """``sweeps_dir``, ``sweep_workers`` and ``sweep_scheduler``, checked."""
+    import re
+
+    from neuraxis.registry.db import data_dir
+
+    folder = get("sweeps_dir", overrides.get("sweeps_dir")) or str(data_dir() / "web-sweeps")
+    scheduler = get("sweep_scheduler", overrides.get("sweep_scheduler")) or None
+    if scheduler is not None and not re.match(r"^(tcp|tls|inproc|ucx|ws|wss)://\S+$",
+                                              str(scheduler)):
+        raise NeuraxisInputError(f"Invalid value for 'sweep_scheduler': expected a Dask "
+                                 f"scheduler address such as tcp://host:8786, got "
+                                 f"{scheduler!r}")
+    raw = get("sweep_workers", overrides.get("sweep_workers"))
+    workers = None
+    if raw is not None:
+        if scheduler is not None:
+            raise NeuraxisInputError("Invalid settings: 'sweep_workers' sizes a local "
+                                     "cluster; with 'sweep_scheduler' the cluster's own "
+                                     "workers run the sweeps (give one or the other)")
+        try:
+            workers = check_int("sweep_workers", int(raw), 1, 1024)
+        except (TypeError, ValueError):
+            raise NeuraxisInputError(f"Invalid value for 'sweep_workers': expected an "
+                                     f"integer, got {raw!r}") from None
+    elif scheduler is None:
+        workers = max(1, (os.cpu_count() or 2) - 1)
+    return {"sweeps_dir": str(folder), "sweep_workers": workers,
+            "sweep_scheduler": None if scheduler is None else str(scheduler)}

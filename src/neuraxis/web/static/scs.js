@@ -253,6 +253,26 @@
     }
   }
 
+  // ------------------------------------------------------------ uncertainty sweep form
+  function onSweepRequest(e) {
+    // the sweep form sends the program set on the page (none without a cathode: the
+    // server then says to set one)
+    if (!S || !e.detail.elt || e.detail.elt.id !== "scs-sweep-form") return;
+    const prog = program();
+    e.detail.parameters["program"] = Object.values(prog.contacts).some(v => v < 0) ? JSON.stringify(prog) : "";
+  }
+
+  function sweepRuns() {
+    const note = document.getElementById("scs-sweep-runs");
+    const n = document.getElementById("scs-sweep-n");
+    if (!note || !n) return;
+    const k = document.querySelectorAll('#scs-sweep-form input[name="inputs"]:checked').length;
+    const runs = Number(n.value) * (k + 2);
+    note.textContent = k ? ("N × (inputs + 2) = " + n.value + " × " + (k + 2) + " = " + runs +
+      " model runs, each a field solve and a threshold search.") : "Choose at least one input.";
+    document.getElementById("scs-sweep-run").disabled = !k;
+  }
+
   // ------------------------------------------------------------ set up
   function init(ws) {
     if (ws.getAttribute("data-ready") === "1") return;
@@ -277,6 +297,11 @@
     for (const id of ["scs-pulse-width", "scs-rate", "scs-waveform"]) {
       document.getElementById(id).addEventListener("change", scheduleShape);
     }
+    const form = document.getElementById("scs-sweep-form");
+    if (form) {
+      form.addEventListener("change", sweepRuns);
+      sweepRuns();
+    }
     render();
     evaluate();
   }
@@ -289,5 +314,6 @@
 
   document.addEventListener("DOMContentLoaded", scan);
   document.addEventListener("htmx:afterSettle", scan);
+  document.addEventListener("htmx:configRequest", onSweepRequest);
   if (document.readyState !== "loading") scan();
 })();
