@@ -203,6 +203,9 @@ def test_scs_bipole_changes_body_map_and_pt_and_warns_past_dt(driver, server, sh
              30, f"the {level} at {amplitude:.2f} mA")
         roundtrip_s = time.perf_counter() - t0
         assert roundtrip_s < 10, roundtrip_s  # amplitude -> body map: no new job
+        # the recruitment curve follows (it loads after the body map), the amplitude marked
+        wait(driver, lambda d, a=amplitude: f"amplitude_ma={a:g}" in (
+            attr(d, "#scs-recruitment", "data-loaded") or ""), 30, "the recruitment curve")
         if level == "note":
             assert "nothing felt" in by_css(driver, "#scs-amp-message").text
             shot(driver, shots, "scs_below_pt")
