@@ -140,3 +140,32 @@ def test_sweep_settings(tmp_path, monkeypatch):
                        ({"sweep_workers": 2, "sweep_scheduler": "tcp://h:1"}, "one or the other")):
         with pytest.raises(NeuraxisInputError, match=words):
             web_settings(db_url="sqlite://", **bad)
+
+
+def test_server_shutdown_stops_a_running_sweep_and_its_cluster(app, alice, opened):
+    """What the app's lifespan does at exit: cancel the jobs, wait for the sweep to close
+    its local Dask cluster (no worker process left behind). Last: it stops the app's jobs."""
+    import multiprocessing
+
+    c, h = alice
+    before = {p.pid for p in multiprocessing.active_children()}
+    r = c.post(f"/api/scs/sessions/{opened}/uncertainty", headers=h,
+               json={"program": PROGRAM, "n_base": 2, "inputs": ["sigma_csf", "sigma_dura"],
+                      "seed": 7})
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job"]["id"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = c.get(f"/api/scs/jobs/{job_id}").json()["job"]
+        if job["state"] not in ("queued", "running") or job["stage"] == "model runs":
+            break
+        time.sleep(0.1)
+    assert job["stage"] == "model runs", job
+    assert {p.pid for p in multiprocessing.active_children()} - before  # the workers
+    app.state.scs.close(timeout_s=60)
+    assert app.state.scs.sweep_jobs.get(job_id).state == "cancelled"
+    deadline = time.monotonic() + 30
+    while {p.pid for p in multiprocessing.active_children()} - before and \
+            time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not {p.pid for p in multiprocessing.active_children()} - before

@@ -7,7 +7,9 @@ call the same library functions as the command line.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +117,7 @@ def create_app(db_url: str | None = None, single_user: bool | None = None, *,
                     "(GET /api/session) in X-CSRF-Token on every write. Every JSON answer "
                     "carries its provenance (neuraxis version, date).",
         docs_url=None, redoc_url=None,  # Swagger UI would load from a CDN: schema only
-        dependencies=[Depends(check_csrf)])
+        dependencies=[Depends(check_csrf)], lifespan=_lifespan)
     app.state.ctx = ctx
     app.add_middleware(SessionMiddleware, secret_key=cfg.secret_key,
                        session_cookie="neuraxis_session", max_age=cfg.session_max_age_s,
@@ -127,6 +129,17 @@ def create_app(db_url: str | None = None, single_user: bool | None = None, *,
     for router in (auth, pump, registry_api, registry_pages, scs, admin):
         app.include_router(router)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At shutdown, stop the background jobs (a running sweep closes its Dask cluster)."""
+    yield
+    st = getattr(app.state, "scs", None)
+    if st is not None:
+        import anyio
+
+        await anyio.to_thread.run_sync(st.close)
 
 
 def start_message(app: FastAPI, host: str, port: int) -> str:

@@ -311,6 +311,18 @@ class ScsState:
         self.at_amplitude = LruCache(FIGURES_KEPT)
         self._lock = threading.Lock()
 
+    def close(self, timeout_s: float = 20.0) -> None:
+        """Cancel every job and wait (up to ``timeout_s``) for the running ones to stop, so
+        that a sweep's local Dask cluster is closed before the server exits."""
+        import time
+
+        running = self.jobs.active() + self.sweep_jobs.active()
+        self.jobs.shutdown()
+        self.sweep_jobs.shutdown()
+        deadline = time.monotonic() + timeout_s
+        while any(not j.final for j in running) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
     def job(self, job_id: str) -> Job | None:
         """A job of either manager, or None."""
         return self.jobs.get(job_id) or self.sweep_jobs.get(job_id)
