@@ -280,6 +280,10 @@ def test_upload_a_scenario_then_run_and_cancel_its_uncertainty_sweep(driver, ser
     rows = driver.find_elements("css selector", "#sweeps tbody tr")
     assert len(rows) == 2 and "finished" in rows[-1].text and "computed" in rows[0].text
     shot(driver, shots, "scs_sweeps_list")
+    rows[0].find_element("css selector", "button").click()  # delete the cancelled one
+    wait(driver, lambda d: attr(d, "#sweep-deleted", "role") == "status", 20, "the deletion")
+    assert len(driver.find_elements("css selector", "#sweeps tbody tr")) == 1
+    assert len(list(server.sweeps_dir.iterdir())) == 1
     driver.get(f"{server.url}/scs/sweeps/{sid}")
     assert by_css(driver, "h1").text == "Uncertainty sweep" and by_css(driver, "#sweep-sobol")
     shot(driver, shots, "scs_sweep_page")

@@ -122,6 +122,15 @@ def test_the_form_starts_a_job_that_cancels_within_seconds_and_resumes(app, alic
     assert anon.get(f"/api/scs/uncertainty/{sid}").status_code == 401
     assert anon.get("/api/scs/uncertainty").status_code == 401
 
+    # the list's Delete button: only the owner's, then the folder is gone
+    rob, hr = login(app, "rob")
+    assert rob.delete(f"/api/scs/uncertainty/{sid}", headers=hr).status_code == 404
+    r = c.post(f"/scs/sweeps/{sid}/delete", headers=h, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/scs/sweeps?deleted={sid}"
+    assert "Deleted the sweep" in c.get(r.headers["location"]).text
+    assert not (sweeps_dir(app) / sid).exists()
+    assert c.get(f"/api/scs/uncertainty/{sid}").status_code == 404
+
 
 def test_sweep_settings(tmp_path, monkeypatch):
     import os
@@ -162,8 +171,12 @@ def test_server_shutdown_stops_a_running_sweep_and_its_cluster(app, alice, opene
         time.sleep(0.1)
     assert job["stage"] == "model runs", job
     assert {p.pid for p in multiprocessing.active_children()} - before  # the workers
+    sid = r.json()["sweep_id"]
+    r = c.delete(f"/api/scs/uncertainty/{sid}", headers=h)  # not while it runs
+    assert r.status_code == 422 and "cancel its job first" in r.json()["message"]
     app.state.scs.close(timeout_s=60)
     assert app.state.scs.sweep_jobs.get(job_id).state == "cancelled"
+    assert c.delete(f"/api/scs/uncertainty/{sid}", headers=h).json()["deleted"] == sid
     deadline = time.monotonic() + 30
     while {p.pid for p in multiprocessing.active_children()} - before and \
             time.monotonic() < deadline:

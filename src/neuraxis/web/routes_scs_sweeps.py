@@ -4,12 +4,14 @@ API: ``POST /api/scs/sessions/{key}/uncertainty`` with the program and the sweep
 answers 202 with the sweep's id and its job (poll ``GET /api/scs/jobs/{id}``, cancel with
 ``POST /api/scs/jobs/{id}/cancel``), or 200 when that sweep has already finished; ``GET
 /api/scs/uncertainty`` lists your sweeps, ``GET /api/scs/uncertainty/{id}`` answers one
-(``uncertainty.json`` once finished) and ``.../files/{name}`` its tables and figures.
+(``uncertainty.json`` once finished) and ``.../files/{name}`` its tables and figures;
+``DELETE /api/scs/uncertainty/{id}`` deletes it.
 
 Page: the workspace's sweep form posts to ``/scs/sweeps`` (htmx; ``scs.js`` adds the program
 on the page), which answers the job's progress fragment; ``/scs/sweeps`` lists your sweeps
-and ``/scs/sweeps/{id}`` shows one: medians and 90 % intervals, Sobol' indices, the
-figures, the inputs with their sources, the failures. Roles: ``models:run``.
+(each with a Delete button) and ``/scs/sweeps/{id}`` shows one: medians and 90 % intervals,
+Sobol' indices, the figures, the inputs with their sources, the failures. Roles:
+``models:run``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
@@ -26,7 +28,14 @@ from neuraxis.web._render import api_json, page
 from neuraxis.web.routes_scs_api import ProgramBody
 from neuraxis.web.routes_scs_core import POLL_S, make_program, state
 from neuraxis.web.security import WebUser, require
-from neuraxis.web.sweeps import N_CHOICES, OUTPUT_LABELS, SweepRequest, SweepStore, start
+from neuraxis.web.sweeps import (
+    N_CHOICES,
+    OUTPUT_LABELS,
+    SweepRequest,
+    SweepStore,
+    delete,
+    start,
+)
 
 router = APIRouter()
 Runner = Annotated[WebUser, Depends(require("models:run"))]
@@ -109,6 +118,13 @@ def api_sweep_file(request: Request, user: Runner, sweep_id: str, name: str) -> 
                         else "attachment")
 
 
+@router.delete("/api/scs/uncertainty/{sweep_id}", tags=["scs"])
+def api_sweep_delete(request: Request, user: Runner, sweep_id: str) -> Response:
+    """Delete one of your sweeps and its files (refused while it runs)."""
+    meta = delete(state(request), _store(request), sweep_id, user.username)
+    return api_json({"deleted": sweep_id, "meta": meta})
+
+
 # ------------------------------------------------------------------ pages
 @router.post("/scs/sweeps", include_in_schema=False)
 def page_sweep(request: Request, user: Runner,
@@ -144,10 +160,22 @@ def sweep_view(request: Request, user: WebUser, sid: str, *, fragment: bool) -> 
 
 
 @router.get("/scs/sweeps", include_in_schema=False)
-def page_sweeps(request: Request, user: Runner) -> Response:
+def page_sweeps(request: Request, user: Runner,
+                deleted: Annotated[str | None, Query(max_length=40)] = None) -> Response:
     """Your uncertainty sweeps."""
-    return page(request, "scs_sweeps.html", user=user,
-                sweeps=_store(request).list(user.username))
+    st = state(request)
+    running = {sid for sid, job in st.sweeps_running.items() if not job.final}
+    return page(request, "scs_sweeps.html", user=user, running=running,
+                sweeps=_store(request).list(user.username), deleted=deleted)
+
+
+@router.post("/scs/sweeps/{sweep_id}/delete", include_in_schema=False)
+def page_sweep_delete(request: Request, user: Runner, sweep_id: str) -> Response:
+    """The list's Delete button: delete the sweep, then back to the list (303)."""
+    from fastapi.responses import RedirectResponse
+
+    delete(state(request), _store(request), sweep_id, user.username)
+    return RedirectResponse(f"/scs/sweeps?deleted={sweep_id}", status_code=303)
 
 
 @router.get("/scs/sweeps/{sweep_id}", include_in_schema=False)

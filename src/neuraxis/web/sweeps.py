@@ -168,6 +168,20 @@ class SweepStore:
         return path, FILES[name]
 
 
+def delete(st: Any, store: SweepStore, sid: str, owner: str) -> dict[str, Any]:
+    """Delete a sweep of ``owner`` and its files (refused while its job runs: cancel it
+    first). Returns its ``sweep.json``."""
+    import shutil
+
+    meta = store.meta(sid, owner)
+    running = st.sweeps_running.get(sid)
+    if running is not None and not running.final:
+        raise NeuraxisInputError(f"Invalid request: the uncertainty sweep {sid!r} is "
+                                 "running; cancel its job first")
+    shutil.rmtree(store.folder(sid))
+    return meta
+
+
 def plan(ws: Any, program: Any, req: SweepRequest, store: SweepStore, owner: str,
          max_runs: int, source: str | None = None) -> tuple[str, Any]:
     """Validate a sweep of ``program`` on the warm session ``ws`` opened as ``source``
