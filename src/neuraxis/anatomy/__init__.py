@@ -12,8 +12,8 @@ Ellipse : the axis-aligned ellipses the spine layers are made of (mm).
 
 from __future__ import annotations
 
+from neuraxis.anatomy.ellipse import Ellipse
 from neuraxis.anatomy.model import (
-    Ellipse,
     HomogeneousMedium,
     SpineAnatomy,
     anatomy_from_dict,

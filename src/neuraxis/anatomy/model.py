@@ -53,6 +53,7 @@ from neuraxis._validate import (
     check_positive,
     check_range,
 )
+from neuraxis.anatomy.ellipse import Ellipse, gap_mm
 from neuraxis.anatomy.tables import (
     LEVELS,
     Conductivities,
@@ -94,59 +95,10 @@ MIN_LATERAL_EPIDURAL_MM = 0.2
 MIN_SURROUNDING_MM = 5.0  # tissue between bone and the grounded boundary
 
 
-@dataclass(frozen=True)
-class Ellipse:
-    """Axis-aligned ellipse in the (x, y) cross-section (mm)."""
-
-    center_x_mm: float
-    center_y_mm: float
-    semi_x_mm: float
-    semi_y_mm: float
-
-    def grown(self, d_mm: float) -> Ellipse:
-        """The ellipse with both semi-axes grown by ``d_mm`` (same centre)."""
-        return Ellipse(self.center_x_mm, self.center_y_mm, self.semi_x_mm + d_mm,
-                       self.semi_y_mm + d_mm)
-
-    def top_y_mm(self, x_mm: np.ndarray | float) -> np.ndarray:
-        """Dorsal surface height y(x) (mm); NaN where |x - centre| > semi-axis."""
-        u = (np.asarray(x_mm, dtype=float) - self.center_x_mm) / self.semi_x_mm
-        with np.errstate(invalid="ignore"):
-            return self.center_y_mm + self.semi_y_mm * np.sqrt(1.0 - u * u)
-
-    def point_mm(self, angle_from_dorsal_rad: np.ndarray | float, side: float = 1.0
-                 ) -> np.ndarray:
-        """Surface points at parametric angles measured from the dorsal midline.
-
-        ``side`` = +1 goes towards +x (patient's left), -1 towards -x. Returns (..., 2).
-        """
-        a = np.asarray(angle_from_dorsal_rad, dtype=float)
-        return np.stack([self.center_x_mm + side * self.semi_x_mm * np.sin(a),
-                         self.center_y_mm + self.semi_y_mm * np.cos(a)], axis=-1)
-
-    def points_mm(self, n: int = 720) -> np.ndarray:
-        """``n`` points around the ellipse, shape (n, 2)."""
-        return self.point_mm(np.linspace(0.0, 2.0 * np.pi, n, endpoint=False))
-
-    def level(self, xy_mm: np.ndarray) -> np.ndarray:
-        """Implicit value ((x-cx)/ax)^2 + ((y-cy)/ay)^2: < 1 inside, > 1 outside."""
-        xy = np.asarray(xy_mm, dtype=float)
-        return (((xy[..., 0] - self.center_x_mm) / self.semi_x_mm) ** 2
-                + ((xy[..., 1] - self.center_y_mm) / self.semi_y_mm) ** 2)
-
-
 def _ventral_csf_mm(cord_depth_mm: float, dcsf_mm: float, sac_depth_mm: float) -> float:
     """Midline ventral CSF where the cord rests (mm): what the sac leaves below the cord
     (``sac_depth - cord_depth - dcsf``), at least :data:`MIN_VENTRAL_CSF_MM`."""
     return max(sac_depth_mm - cord_depth_mm - dcsf_mm, MIN_VENTRAL_CSF_MM)
-
-
-def _gap_mm(inner: Ellipse, outer: Ellipse, n: int = 720) -> float:
-    """Smallest distance from ``inner`` to ``outer`` (negative if not contained), mm."""
-    p = inner.points_mm(n)
-    q = outer.points_mm(n)
-    d = np.sqrt(((p[:, None, :] - q[None, :, :]) ** 2).sum(-1)).min()
-    return float(d if np.all(outer.level(p) < 1.0) else -d)
 
 
 @dataclass(frozen=True)
@@ -264,11 +216,11 @@ class SpineAnatomy:
         """
         sac, c = self.sac_ellipse, self.cord_ellipse
         lo, hi = 0.0, max(sac.semi_x_mm - c.semi_x_mm, 0.0)
-        if _gap_mm(Ellipse(0.0, 0.0, c.semi_x_mm, c.semi_y_mm), sac) < MIN_CSF_MM:
+        if gap_mm(Ellipse(0.0, 0.0, c.semi_x_mm, c.semi_y_mm), sac) < MIN_CSF_MM:
             return 0.0
         while hi - lo > 0.005:
             mid = (lo + hi) / 2
-            ok = _gap_mm(Ellipse(mid, 0.0, c.semi_x_mm, c.semi_y_mm), sac) >= MIN_CSF_MM
+            ok = gap_mm(Ellipse(mid, 0.0, c.semi_x_mm, c.semi_y_mm), sac) >= MIN_CSF_MM
             lo, hi = (mid, hi) if ok else (lo, mid)
         return float(np.floor(lo * 100) / 100)
 
@@ -335,7 +287,7 @@ class SpineAnatomy:
                 f"{self.dcsf_mm:g} it leaves {self.dorsal_epidural_mm:.2f} mm of dorsal epidural "
                 f"space in the canal (canal_depth_mm = {self.canal_depth_mm:g}), less than "
                 f"{lead}; lower dcsf_mm or cord_depth_mm, or raise canal_depth_mm")
-        if _gap_mm(self.cord_ellipse, sac) < MIN_CSF_MM:
+        if gap_mm(self.cord_ellipse, sac) < MIN_CSF_MM:
             raise NeuraxisInputError(
                 f"Invalid value for 'cord_offset_x_mm'. The largest allowed{at} is +-"
                 f"{self.max_cord_offset_mm:g} mm, but got {self.cord_offset_x_mm:g} mm: the cord "
@@ -344,7 +296,7 @@ class SpineAnatomy:
                 f"inside the dural sac (lateral_csf_mm = {self.lateral_csf_mm:g}); lower "
                 "|cord_offset_x_mm| or raise lateral_csf_mm")
         if 2 * dura.semi_x_mm + 2 * MIN_LATERAL_EPIDURAL_MM > self.canal_width_mm or \
-                _gap_mm(dura, canal) < MIN_LATERAL_EPIDURAL_MM:
+                gap_mm(dura, canal) < MIN_LATERAL_EPIDURAL_MM:
             raise NeuraxisInputError(
                 f"Invalid anatomy: the dural sac (outer width {2 * dura.semi_x_mm:.1f} mm = "
                 f"cord_width_mm + 2 lateral_csf_mm + 2 dura_thickness_mm) does not fit in the "
