@@ -9,13 +9,16 @@ with the object API (:class:`matplotlib.figure.Figure`, no pyplot state).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from neuraxis._soft_import import soft_import
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from neuraxis.pump.spread import ScheduleSpread, SpreadResult
 
 _N_PROFILES = 5
@@ -26,6 +29,28 @@ def _profile_times(times_h: np.ndarray, n: int = _N_PROFILES) -> list[int]:
     targets = np.geomspace(max(times_h[1], times_h[-1] / 24.0), times_h[-1], n)
     idx = sorted({int(np.argmin(np.abs(times_h - t))) for t in targets} - {0})
     return idx or [len(times_h) - 1]
+
+
+def _two_panels(height_in: float, dpi: int) -> tuple[Any, Figure, Axes, Axes]:
+    """matplotlib and a new figure 12 in wide with two panels, the left one wider.
+
+    Raises :class:`~neuraxis._soft_import.MissingDependencyError` (naming the ``plot``
+    extra) when matplotlib is not installed.
+    """
+    mpl = soft_import("matplotlib", "plot", "Plotting the drug spread")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12, height_in), dpi=dpi)
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1.0]})
+    return mpl, fig, left, right
+
+
+def _write_png(fig: Figure, path: str | Path, **savefig_kwargs: Any) -> Path:
+    """Save ``fig`` as ``path`` (parent folders created) and return that path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, **savefig_kwargs)
+    return out
 
 
 def plot_spread(result: SpreadResult, path: str | Path, *, window_cm: float | None = None,
@@ -40,6 +65,7 @@ def plot_spread(result: SpreadResult, path: str | Path, *, window_cm: float | No
     Parameters
     ----------
     result : SpreadResult
+        The run to draw.
     path : str or Path
         Output PNG file (parent folders are created).
     window_cm : float, optional
@@ -51,11 +77,10 @@ def plot_spread(result: SpreadResult, path: str | Path, *, window_cm: float | No
     Returns
     -------
     Path
-        The file written.
+        The PNG written: the profiles along the canal and the level x time map.
     """
-    mpl = soft_import("matplotlib", "plot", "Plotting the drug spread")
+    mpl, fig, ax, axm = _two_panels(5.2, dpi)
     from matplotlib.colors import LogNorm
-    from matplotlib.figure import Figure
 
     r = result
     x_cm = r.x_mm / 10.0
@@ -67,8 +92,6 @@ def plot_spread(result: SpreadResult, path: str | Path, *, window_cm: float | No
         window_cm = max(3.0 * widest, 6.0)
     lo, hi = max(tip_cm - window_cm, 0.0), min(tip_cm + window_cm, bounds_cm[-1])
 
-    fig = Figure(figsize=(12, 5.2), dpi=dpi)
-    ax, axm = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1.0]})
     cmap = mpl.colormaps["viridis"]
     picks = _profile_times(r.times_h)
     for j, i in enumerate(picks):
@@ -129,11 +152,8 @@ def plot_spread(result: SpreadResult, path: str | Path, *, window_cm: float | No
              f"(+ rostral), CSF t½ {p.half_life_h:g} h, grid {p.grid_mm:g} mm, "
              f"step {p.dt_s:.3g} s", fontsize=7.5, color="dimgrey")
 
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(out)
-    return out
+    return _write_png(fig, path)
 
 
 def plot_schedule(result: ScheduleSpread, path: str | Path, *, window_cm: float | None = None,
@@ -150,6 +170,7 @@ def plot_schedule(result: ScheduleSpread, path: str | Path, *, window_cm: float 
     Parameters
     ----------
     result : ScheduleSpread
+        The schedule run to draw, with its boluses.
     path : str or Path
         Output PNG file (parent folders are created).
     window_cm : float, optional
@@ -161,14 +182,11 @@ def plot_schedule(result: ScheduleSpread, path: str | Path, *, window_cm: float 
     Returns
     -------
     Path
-        The file written.
+        The PNG written: the target concentrations over time and the profile at the
+        highest target peak.
     """
-    mpl = soft_import("matplotlib", "plot", "Plotting the drug spread")
-    from matplotlib.figure import Figure
-
+    mpl, fig, ax, axp = _two_panels(5.8, dpi)
     r = result
-    fig = Figure(figsize=(12, 5.8), dpi=dpi)
-    ax, axp = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1.0]})
     colours = mpl.colormaps["tab10"]
     sched = np.asarray(r.target_concentration_ug_per_ml)
     basal = np.asarray(r.basal_target_concentration_ug_per_ml)
@@ -249,11 +267,8 @@ def plot_schedule(result: ScheduleSpread, path: str | Path, *, window_cm: float 
              f"step {p.dt_s:.3g} s. CSF over the segment, no cord compartment.",
              fontsize=7.5, color="dimgrey")
 
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(out)
-    return out
+    return _write_png(fig, path)
 
 
 def plot_bridge(with_bridge: ScheduleSpread, without_bridge: ScheduleSpread,
@@ -293,7 +308,4 @@ def plot_bridge(with_bridge: ScheduleSpread, without_bridge: ScheduleSpread,
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title(f"Concentration change at refill: {with_bridge.drug}, tip "
                  f"{with_bridge.tip_level} (both runs start from drug-free CSF)", fontsize=10)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=dpi)
-    return out
+    return _write_png(fig, path, dpi=dpi)

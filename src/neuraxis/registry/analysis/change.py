@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from neuraxis._validate import check_option, check_range
 from neuraxis.registry.analysis.intervals import (
-    row_dict,
+    DictRow,
     rows_frame,
     t_interval,
     wilson_interval,
@@ -49,7 +49,7 @@ _TOL = 1e-9
 
 
 @dataclass(frozen=True)
-class ChangeRow:
+class ChangeRow(DictRow):
     """Change from baseline at one visit (score units; ``improved_rate`` 0-1;
     ``improved`` is ``None`` when the score has no MCID)."""
 
@@ -66,10 +66,6 @@ class ChangeRow:
     improved_rate: float
     improved_ci_low: float
     improved_ci_high: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON output (NaN -> None)."""
-        return row_dict(self)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from neuraxis._validate import NeuraxisInputError, check_range
 from neuraxis.registry.analysis.intervals import (
+    DictRow,
     poisson_exact_interval,
-    row_dict,
     rows_frame,
 )
 from neuraxis.registry.analysis.tables import (
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class RateRow:
+class RateRow(DictRow):
     """Events and rate of one category; rate and limits per ``per`` patient-years."""
 
     category: str
@@ -50,10 +50,6 @@ class RateRow:
     rate: float
     ci_low: float
     ci_high: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON output (NaN -> None)."""
-        return row_dict(self)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import numpy as np
 
 from neuraxis._soft_import import soft_import
 from neuraxis._validate import NeuraxisInputError
-from neuraxis.registry.analysis.intervals import json_ready, row_dict, rows_frame
+from neuraxis.registry.analysis.intervals import DictRow, json_ready, rows_frame
 from neuraxis.registry.analysis.survival import COUNTED_EVENTS, check_events, durations
 from neuraxis.registry.analysis.tables import (
     TABLES,
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class CoxRow:
+class CoxRow(DictRow):
     """One model term: log hazard ratio, hazard ratio with interval, p-values."""
 
     term: str
@@ -54,10 +54,6 @@ class CoxRow:
     ci_high: float
     p: float
     ph_test_p: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON output (NaN -> None)."""
-        return row_dict(self)
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,14 @@ def row_dict(row: Any) -> dict[str, Any]:
     return {f.name: json_ready(getattr(row, f.name)) for f in fields(row)}
 
 
+class DictRow:
+    """Base of the frozen dataclass rows of the results: :meth:`to_dict` by :func:`row_dict`."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON output (NaN -> None)."""
+        return row_dict(self)
+
+
 def rows_frame(rows: Sequence[Any], columns: Sequence[str] | None = None) -> Any:
     """Rows (flat dataclasses) as a pandas DataFrame, NaN kept for missing values."""
     from neuraxis.registry.analysis.tables import pandas

@@ -24,7 +24,7 @@ import numpy as np
 
 from neuraxis._soft_import import soft_import
 from neuraxis._validate import NeuraxisInputError
-from neuraxis.registry.analysis.intervals import json_ready, row_dict, rows_frame
+from neuraxis.registry.analysis.intervals import DictRow, json_ready, rows_frame
 from neuraxis.registry.analysis.tables import (
     VISIT_MONTHS,
     VISITS,
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class MixedRow:
+class MixedRow(DictRow):
     """Model estimates at one visit, in the score's unit (change is NaN at baseline)."""
 
     visit: str
@@ -55,10 +55,6 @@ class MixedRow:
     change_ci_low: float
     change_ci_high: float
     change_p: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON output (NaN -> None)."""
-        return row_dict(self)
 
 
 @dataclass(frozen=True)
@@ -102,8 +98,8 @@ def mixed_model(visits: pd.DataFrame, score: str, *, population: str = "availabl
     Parameters
     ----------
     visits : pandas.DataFrame
-        The visits table: ``patient_id``, ``visit``, ``implanted``, ``per_protocol`` and
-        the ``score`` column.
+        The visits table, one row per patient and visit, with ``patient_id``, ``visit``,
+        ``implanted``, ``per_protocol`` and the ``score`` column.
     score : str
         A score column with a baseline (e.g. ``'nrs_back'``, ``'odi_pct'``).
     population : str

@@ -48,8 +48,8 @@ import numpy as np
 
 from neuraxis._validate import NeuraxisInputError, check_option, check_range
 from neuraxis.registry.analysis.intervals import (
+    DictRow,
     json_ready,
-    row_dict,
     rows_frame,
     wilson_interval,
 )
@@ -105,7 +105,7 @@ class ResponderDefinition:
 
 
 @dataclass(frozen=True)
-class ResponderRow:
+class ResponderRow(DictRow):
     """Responder counts and rates at one visit; rates are proportions (0-1)."""
 
     visit: str
@@ -121,10 +121,6 @@ class ResponderRow:
     rate_pp: float
     ci_low_pp: float
     ci_high_pp: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON output (NaN -> None)."""
-        return row_dict(self)
 
 
 @dataclass(frozen=True)

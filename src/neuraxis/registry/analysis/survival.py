@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from neuraxis._validate import NeuraxisInputError, check_option, check_range
-from neuraxis.registry.analysis.intervals import json_ready, row_dict
+from neuraxis.registry.analysis.intervals import DictRow, json_ready
 from neuraxis.registry.analysis.tables import (
     DAYS_PER_MONTH,
     check_confidence,
@@ -97,7 +97,7 @@ def check_times(at_months: object) -> tuple[float, ...]:
 
 
 @dataclass(frozen=True)
-class CurvePoint:
+class CurvePoint(DictRow):
     """A curve at one time: estimate and interval (0-1), patients at risk."""
 
     curve: str
@@ -106,10 +106,6 @@ class CurvePoint:
     estimate: float
     ci_low: float
     ci_high: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON output (NaN -> None)."""
-        return row_dict(self)
 
 
 @dataclass(frozen=True)

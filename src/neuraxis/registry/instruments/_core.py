@@ -40,7 +40,7 @@ __all__ = [
     "ITEM_KINDS", "InstrumentSpec", "ItemSpec", "ScaleScore", "ScaleSpec", "Score", "Scorer",
     "build_spec", "check_answers", "cite", "entry", "exact", "exact_text", "id_list",
     "read_instrument_table", "refuse", "refuse_any_missing", "scale_score",
-    "sourced_entries", "unverified_entries", "unverified_warning",
+    "sourced_entries", "summed_score", "unverified_entries", "unverified_warning",
 ]
 
 
@@ -291,3 +291,54 @@ def refuse_any_missing(spec: InstrumentSpec, missing: tuple[str, ...],
         raise refuse(spec.name, (
             f"All {len(spec.items)} items are required ({rule['value']}; {cite(rule)}), "
             f"but {len(missing)} missing: {id_list(missing)}"))
+
+
+def summed_score(name: str, version: str, spec: InstrumentSpec, answers: dict[str, Any],
+                 missing: tuple[str, ...], table: Mapping[str, Any], *,
+                 subscales: str | None = None, rule_with_total: bool = False) -> Score:
+    """Score an instrument whose total is the sum of all its items (every item required).
+
+    Parameters
+    ----------
+    name, version : str
+        The scorer's instrument name and version.
+    spec : InstrumentSpec
+        The instrument.
+    answers : dict
+        Checked answers (:func:`check_answers`), item id -> integer code.
+    missing : tuple of str
+        Ids of the items not answered; any one refuses the response.
+    table : mapping
+        The instrument's data table.
+    subscales : str | None
+        Key of the table entry mapping each subscale to its item ids; each subscale is
+        the sum of its items, on its own scale, with a warning when the entry is
+        unverified. ``None``: no subscales.
+    rule_with_total : bool
+        Append ``' = <total>'`` to the rule text.
+
+    Returns
+    -------
+    Score
+        The exact total (scale ``'total'``), the subscales, every item used, none missing.
+
+    Raises
+    ------
+    NeuraxisInputError
+        An item missing (:func:`refuse_any_missing`).
+    """
+    refuse_any_missing(spec, missing, table)
+    scores: dict[str, ScaleScore] = {}
+    warnings: tuple[str, ...] = ()
+    if subscales is not None:
+        groups = entry(table, subscales)
+        scores = {key: scale_score(spec, key, Fraction(sum(answers[i] for i in ids)))
+                  for key, ids in groups["value"].items()}
+        warnings = unverified_warning("the subscale item assignment", groups)
+    used = tuple(i.id for i in spec.items)
+    total = Fraction(sum(answers[i] for i in used))
+    return Score(instrument=name, version=version, total=scale_score(spec, "total", total),
+                 subscales=scores, items_used=used, items_missing=(),
+                 rule=f"{spec.rule} = {total}" if rule_with_total else spec.rule,
+                 source=cite(entry(table, "rule")), warnings=warnings,
+                 data_table=spec.data_table)

@@ -8,19 +8,9 @@ The clinical cut-off (30) is not applied: its sources disagree at 30 (``pcs.yaml
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
-from neuraxis.registry.instruments._core import (
-    InstrumentSpec,
-    Score,
-    Scorer,
-    cite,
-    entry,
-    refuse_any_missing,
-    scale_score,
-    unverified_warning,
-)
+from neuraxis.registry.instruments._core import InstrumentSpec, Score, Scorer, summed_score
 
 NAME = "pcs"
 VERSION = "1"
@@ -28,17 +18,7 @@ VERSION = "1"
 
 def _compute(answers: dict[str, Any], missing: tuple[str, ...], spec: InstrumentSpec,
              table: dict[str, Any], value_set: str | None) -> Score:
-    refuse_any_missing(spec, missing, table)
-    groups = entry(table, "subscales")
-    used = tuple(i.id for i in spec.items)
-    total = Fraction(sum(answers[i] for i in used))
-    subscales = {name: scale_score(spec, name, Fraction(sum(answers[i] for i in ids)))
-                 for name, ids in groups["value"].items()}
-    return Score(instrument=NAME, version=VERSION, total=scale_score(spec, "total", total),
-                 subscales=subscales, items_used=used, items_missing=(), rule=spec.rule,
-                 source=cite(entry(table, "rule")),
-                 warnings=unverified_warning("the subscale item assignment", groups),
-                 data_table=spec.data_table)
+    return summed_score(NAME, VERSION, spec, answers, missing, table, subscales="subscales")
 
 
 SCORER = Scorer(NAME, VERSION, "pcs.yaml", _compute)

@@ -7,18 +7,9 @@ found, so a response with a category missing is refused. Data and sources:
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
-from neuraxis.registry.instruments._core import (
-    InstrumentSpec,
-    Score,
-    Scorer,
-    cite,
-    entry,
-    refuse_any_missing,
-    scale_score,
-)
+from neuraxis.registry.instruments._core import InstrumentSpec, Score, Scorer, summed_score
 
 NAME = "pdi"
 VERSION = "1"
@@ -26,12 +17,7 @@ VERSION = "1"
 
 def _compute(answers: dict[str, Any], missing: tuple[str, ...], spec: InstrumentSpec,
              table: dict[str, Any], value_set: str | None) -> Score:
-    refuse_any_missing(spec, missing, table)
-    used = tuple(i.id for i in spec.items)
-    total = Fraction(sum(answers[i] for i in used))
-    return Score(instrument=NAME, version=VERSION, total=scale_score(spec, "total", total),
-                 items_used=used, items_missing=(), rule=f"{spec.rule} = {total}",
-                 source=cite(entry(table, "rule")), data_table=spec.data_table)
+    return summed_score(NAME, VERSION, spec, answers, missing, table, rule_with_total=True)
 
 
 SCORER = Scorer(NAME, VERSION, "pdi.yaml", _compute)
