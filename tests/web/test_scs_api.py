@@ -256,6 +256,8 @@ def test_page_opens_through_the_form_and_polls_the_job(alice, opened):
     c, h = alice
     page = c.get("/scs").text
     assert 'hx-post="/scs/open"' in page and EXAMPLE in page and "/static/scs.js" in page
+    # preselected: the first bundled scenario with a program, not a field-only example
+    assert f'<option value="{EXAMPLE}" selected>' in page
     r = c.post("/scs/open", data={"example": EXAMPLE, "overrides": "\n".join(SMALL),
                                   "csrf_token": h["X-CSRF-Token"]}, headers={"HX-Request": "true"})
     assert r.status_code == 200 and 'id="scs-ws"' in r.text and "<html" not in r.text

@@ -70,7 +70,13 @@ def test_the_form_starts_a_job_that_cancels_within_seconds_and_resumes(app, alic
     c, h = alice
     form = {"session": opened, "program": json.dumps(PROGRAM), "n_base": "2",
             "inputs": ["sigma_csf", "sigma_dura"], "mesh": "coarse"}
-    r = c.post("/scs/sweeps", data=form, headers={**h, "HX-Request": "true"})
+    hx = {**h, "HX-Request": "true"}
+    for change, words in (({"program": ""}, "set a program on the lead first"),
+                          ({"inputs": []}, "choose at least one input"),
+                          ({"n_base": "many"}, "n_base")):
+        r = c.post("/scs/sweeps", data={**form, **change}, headers=hx)
+        assert r.status_code == 422 and words in r.text and 'role="alert"' in r.text, change
+    r = c.post("/scs/sweeps", data=form, headers=hx)
     assert r.status_code == 200, r.text
     m = re.search(r'data-job-id="([^"]+)" data-job-kind="sweep"', r.text)
     assert m, r.text[:500]

@@ -103,7 +103,10 @@ def scs_page(request: Request, user: Runner, session: str | None = None) -> Resp
     one)."""
     ws = state(request).sessions.get(session) if session else None
     warm = _workspace_context(ws) if ws is not None and ws.ready else {}
-    return page(request, "scs.html", user=user, scenarios=bundled_scenarios(),
+    scenarios = bundled_scenarios()
+    # preselected: the first with a program (a field-only example has nothing to program)
+    default = next((s["name"] for s in scenarios if s["has_program"]), None)
+    return page(request, "scs.html", user=user, scenarios=scenarios, default_example=default,
                 max_bytes=SCENARIO_MAX_BYTES, max_overrides=MAX_OVERRIDES,
                 max_override_chars=MAX_OVERRIDE_CHARS, **warm)
 

@@ -129,7 +129,7 @@ def api_sweep_delete(request: Request, user: Runner, sweep_id: str) -> Response:
 @router.post("/scs/sweeps", include_in_schema=False)
 def page_sweep(request: Request, user: Runner,
                session: Annotated[str, Form(max_length=40)],
-               program: Annotated[str, Form(max_length=4000)],
+               program: Annotated[str, Form(max_length=4000)] = "",
                n_base: Annotated[int, Form()] = 1,
                inputs: Annotated[list[str] | None, Form(max_length=40)] = None,
                mesh: Annotated[str, Form(max_length=20)] = "coarse",
