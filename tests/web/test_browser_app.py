@@ -242,7 +242,8 @@ def test_upload_a_scenario_then_run_and_cancel_its_uncertainty_sweep(driver, ser
         if box.get_attribute("value") != "sigma_csf" and box.is_selected():
             box.click()
     Select(by_css(driver, "#scs-sweep-n")).select_by_value("1")
-    assert "= 1 × 3 = 3 model runs" in by_css(driver, "#scs-sweep-runs").text
+    runs_note = by_css(driver, "#scs-sweep-runs").text
+    assert "= 1 × 3 = 3 model runs" in runs_note and "Sobol' indices need N ≥ 2" in runs_note
     by_css(driver, "#scs-sweep-run").click()
     state = wait(driver, lambda d: attr(d, '#scs-sweep-status [data-job-kind="sweep"]',
                                         "data-job-state") in ("running", "done")

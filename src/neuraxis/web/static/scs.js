@@ -269,7 +269,9 @@
     const k = document.querySelectorAll('#scs-sweep-form input[name="inputs"]:checked').length;
     const runs = Number(n.value) * (k + 2);
     note.textContent = k ? ("N × (inputs + 2) = " + n.value + " × " + (k + 2) + " = " + runs +
-      " model runs, each a field solve and a threshold search.") : "Choose at least one input.";
+      " model runs, each a field solve and a threshold search." +
+      (Number(n.value) === 1 ? " With N = 1: medians and intervals only (Sobol' indices need N ≥ 2)." : ""))
+      : "Choose at least one input.";
     document.getElementById("scs-sweep-run").disabled = !k;
   }
 
