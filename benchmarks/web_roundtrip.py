@@ -34,11 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "web"))
 
-SMALL = ["mesh=coarse", "fibers.dc=20", "fibers.dr_per_root=1", "anatomy.length_mm=60",
-         "placement.offset_z_mm=0",
-         "lead={kind: percutaneous, n_contacts: 3, diameter_mm: 1.3, contact_length_mm: 3, "
-         "gap_mm: 4, body_end_mm: 2}",
-         "program.contacts={E1: 0.5, E2: -1, E3: 0.5}"]
+from web_helpers import SMALL
+
 PASSWORD = "benchmark password"
 
 
