@@ -8,6 +8,7 @@ and the small scenario come from ``conftest.py``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -58,6 +59,18 @@ def test_refusals_leave_no_trace(app, alice, opened):
     assert r.status_code == 404 and "open the scenario again" in r.json()["message"]
     assert c.post(url, json={"program": PROGRAM}).status_code == 403  # no CSRF header
     assert not sweeps_dir(app).exists() or not any(sweeps_dir(app).iterdir())
+    # a sweeps folder the server cannot write: 503 naming the setting, no traceback
+    ctx = app.state.ctx
+    good = ctx.settings
+    blocker = sweeps_dir(app).parent / "a-file-not-a-folder"
+    blocker.write_text("x")
+    ctx.settings = dataclasses.replace(good, sweeps_dir=str(blocker / "sweeps"))
+    try:
+        r = c.post(url, json={"program": PROGRAM, "n_base": 1, "inputs": ["sigma_csf"]},
+                   headers=h)
+    finally:
+        ctx.settings = good
+    assert r.status_code == 503 and "sweeps_dir" in r.json()["message"], r.text
     # ids and file names are checked, never used as paths
     assert c.get("/api/scs/uncertainty/..%2F..%2Fetc").status_code in (404, 422)
     assert c.get("/api/scs/uncertainty/not-an-id").status_code == 422

@@ -182,6 +182,15 @@ def delete(st: Any, store: SweepStore, sid: str, owner: str) -> dict[str, Any]:
     return meta
 
 
+def _write_folder(folder: Path, origin: Any, meta: dict[str, Any]) -> None:
+    """A sweep's folder with its scenario and (once) its ``sweep.json``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / SCENARIO_FILE).write_bytes(origin.data)
+    meta_path = folder / META_FILE
+    if not meta_path.is_file():
+        meta_path.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+
 def plan(ws: Any, program: Any, req: SweepRequest, store: SweepStore, owner: str,
          max_runs: int, source: str | None = None) -> tuple[str, Any]:
     """Validate a sweep of ``program`` on the warm session ``ws`` opened as ``source``
@@ -210,17 +219,20 @@ def plan(ws: Any, program: Any, req: SweepRequest, store: SweepStore, owner: str
             f"Invalid value for 'n_base': N = {req.n_base} with {len(p.inputs)} inputs is "
             f"{n_runs} model runs; this server allows at most {max_runs} per sweep (choose "
             "a smaller N or fewer inputs, or run 'neuraxis scs uncertainty')")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / SCENARIO_FILE).write_bytes(origin.data)
-    meta_path = folder / META_FILE
-    if not meta_path.is_file():
-        meta = {"sweep_id": sid, "owner": owner, "name": p.scenario.name,
-                "scenario_label": origin.label, "overrides": list(origin.overrides),
-                "program": program.to_dict(), "request": req.to_dict(),
-                "inputs": [i.name for i in p.inputs], "n_runs": n_runs,
-                "neuraxis_version": neuraxis.__version__,
-                "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        meta_path.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    try:
+        _write_folder(folder, origin, {
+            "sweep_id": sid, "owner": owner, "name": p.scenario.name,
+            "scenario_label": origin.label, "overrides": list(origin.overrides),
+            "program": program.to_dict(), "request": req.to_dict(),
+            "inputs": [i.name for i in p.inputs], "n_runs": n_runs,
+            "neuraxis_version": neuraxis.__version__,
+            "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    except OSError as exc:  # the server's set-up, not the user's input
+        from fastapi import HTTPException
+
+        raise HTTPException(503, f"The uncertainty sweep is not available on this server: "
+                                 f"it cannot write its sweeps folder ({type(exc).__name__}; "
+                                 "the setting sweeps_dir, docs/web.md)") from None
     return sid, p
 
 
