@@ -130,11 +130,13 @@ class SweepStore:
 
     def list(self, owner: str) -> list[dict[str, Any]]:
         """Every sweep of ``owner``, newest first."""
+        from fastapi import HTTPException
+
         out = []
         for path in self.root.glob(f"*/{META_FILE}") if self.root.is_dir() else []:
             try:
                 out.append(self.meta(path.parent.name, owner))
-            except Exception:  # another user's sweep, or not a sweep folder
+            except (HTTPException, NeuraxisInputError):  # someone else's, or not a sweep
                 continue
         return sorted(out, key=lambda m: m.get("created_utc", ""), reverse=True)
 
