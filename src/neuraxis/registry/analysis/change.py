@@ -36,9 +36,8 @@ from neuraxis.registry.analysis.tables import (
     check_score,
     check_visits,
     follow_up_visits,
-    one_row_per,
     per_protocol_mask,
-    table,
+    visits_table,
 )
 
 if TYPE_CHECKING:
@@ -140,9 +139,7 @@ def change_from_baseline(visits: pd.DataFrame, score: str, *,
         source = "given"
     confidence = check_confidence(confidence)
     wanted = check_visits(visits_to_report)
-    v = table(visits, "visits", ["patient_id", "visit", "implanted", "per_protocol",
-                                 spec.column])
-    one_row_per(v, "visits", ("patient_id", "visit"))
+    v = visits_table(visits, [spec.column])
     base = v[v["visit"] == "baseline"].set_index("patient_id")[spec.column]
     sign = -1.0 if spec.better == "lower" else 1.0
     nan = float("nan")

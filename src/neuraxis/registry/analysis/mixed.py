@@ -31,10 +31,9 @@ from neuraxis.registry.analysis.tables import (
     check_confidence,
     check_population,
     check_score,
-    one_row_per,
     pandas,
     per_protocol_mask,
-    table,
+    visits_table,
 )
 
 if TYPE_CHECKING:
@@ -126,9 +125,7 @@ def mixed_model(visits: pd.DataFrame, score: str, *, population: str = "availabl
     mixedlm = soft_import("statsmodels.regression.mixed_linear_model", "registry",
                           "The mixed model")
     pd = pandas()
-    v = table(visits, "visits", ["patient_id", "visit", "implanted", "per_protocol",
-                                 spec.column])
-    one_row_per(v, "visits", ("patient_id", "visit"))
+    v = visits_table(visits, [spec.column])
     if population == "per_protocol":
         v = v[(v["visit"] == "baseline") | per_protocol_mask(v)]
     v = v.dropna(subset=[spec.column])

@@ -58,10 +58,9 @@ from neuraxis.registry.analysis.tables import (
     check_confidence,
     check_visits,
     follow_up_visits,
-    one_row_per,
     pandas,
     per_protocol_mask,
-    table,
+    visits_table,
 )
 
 if TYPE_CHECKING:
@@ -201,11 +200,8 @@ def responder_rates(visits: pd.DataFrame, *, threshold_pct: float = 50.0,
             "'worst', 'mean'), but region is 'relief' (rated without a baseline score)")
     regions = {"back": ["nrs_back"], "leg": ["nrs_leg"], "relief": ["percent_relief"]}.get(
         region, ["nrs_back", "nrs_leg"])
-    cols = ["patient_id", "visit", "implanted", "per_protocol", *regions]
-    if medication == "no_opioid_increase":
-        cols.append("opioid_mme_mg_per_day")
-    v = table(visits, "visits", cols)
-    one_row_per(v, "visits", ("patient_id", "visit"))
+    opioid = ["opioid_mme_mg_per_day"] if medication == "no_opioid_increase" else []
+    v = visits_table(visits, [*regions, *opioid])
     pd = pandas()
 
     patients = pd.Index(sorted(v["patient_id"].unique()), name="patient_id")

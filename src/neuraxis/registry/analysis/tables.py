@@ -358,6 +358,32 @@ def one_row_per(df: pd.DataFrame, name: str, keys: Sequence[str]) -> None:
             f"{row_label(idx[1])}); the contract is one row per {' and '.join(keys)}")
 
 
+def visits_table(df: object, scores: Sequence[str]) -> pd.DataFrame:
+    """The visits table an analysis reads: checked, typed, one row per patient and visit.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The visits table as given.
+    scores : sequence of str
+        The score columns this analysis needs, after ``patient_id``, ``visit``,
+        ``implanted`` and ``per_protocol`` (the first missing column is the one named).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Those columns, typed as by :func:`table`.
+
+    Raises
+    ------
+    NeuraxisInputError
+        As :func:`table`, or two rows for one patient and visit (:func:`one_row_per`).
+    """
+    v = table(df, "visits", ["patient_id", "visit", "implanted", "per_protocol", *scores])
+    one_row_per(v, "visits", ("patient_id", "visit"))
+    return v
+
+
 def check_score(score: object, *, from_baseline: bool = False) -> Score:
     """The :class:`Score` for a column name, refusing unknown names ("did you mean")."""
     name = check_option("score", score, tuple(SCORES))
