@@ -19,7 +19,7 @@ empty.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from neuraxis._validate import check_option, check_range
@@ -92,7 +92,7 @@ class ChangeResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per visit (the :class:`ChangeRow` fields), for CSV export."""
-        return rows_frame(self.rows, [f.name for f in fields(ChangeRow)])
+        return rows_frame(self.rows, ChangeRow)
 
 
 def change_from_baseline(visits: pd.DataFrame, score: str, *,

@@ -16,7 +16,7 @@ included), then ``'all'`` (every complication) and ``'any_serious'`` (those flag
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from neuraxis._validate import NeuraxisInputError, check_range
@@ -74,7 +74,7 @@ class ComplicationRatesResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per category (the :class:`RateRow` fields), for CSV export."""
-        return rows_frame(self.rows, [f.name for f in fields(RateRow)])
+        return rows_frame(self.rows, RateRow)
 
 
 def complication_rates(complications: pd.DataFrame, followup: pd.DataFrame, *,

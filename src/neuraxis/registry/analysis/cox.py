@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -81,7 +81,7 @@ class CoxResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per term (the :class:`CoxRow` fields), for CSV export."""
-        return rows_frame(self.rows, [f.name for f in fields(CoxRow)])
+        return rows_frame(self.rows, CoxRow)
 
 
 def _design(implants: pd.DataFrame, d: pd.DataFrame, covariates: tuple[str, ...]

@@ -177,12 +177,25 @@ class DictRow:
         return row_dict(self)
 
 
-def rows_frame(rows: Sequence[Any], columns: Sequence[str] | None = None) -> Any:
-    """Rows (flat dataclasses) as a pandas DataFrame, NaN kept for missing values."""
+def rows_frame(rows: Sequence[Any], row_type: type) -> Any:
+    """Rows (flat dataclasses) as a pandas DataFrame, NaN kept for missing values.
+
+    Parameters
+    ----------
+    rows : sequence of dataclass instances
+        The rows, each an instance of ``row_type``.
+    row_type : type
+        Their dataclass: its fields are the columns, in order (so no rows still give
+        the columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item of ``rows``.
+    """
     from neuraxis.registry.analysis.tables import pandas
 
     pd = pandas()
-    if columns is None and rows:
-        columns = [f.name for f in fields(rows[0])]
-    return pd.DataFrame([{c: getattr(r, c) for c in columns or ()} for r in rows],
-                        columns=list(columns or ()))
+    columns = [f.name for f in fields(row_type)]
+    return pd.DataFrame([{c: getattr(r, c) for c in columns} for r in rows],
+                        columns=columns)

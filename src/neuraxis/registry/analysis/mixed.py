@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -87,7 +87,7 @@ class MixedModelResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per visit (the :class:`MixedRow` fields), for CSV export."""
-        return rows_frame(self.rows, [f.name for f in fields(MixedRow)])
+        return rows_frame(self.rows, MixedRow)
 
 
 def mixed_model(visits: pd.DataFrame, score: str, *, population: str = "available",

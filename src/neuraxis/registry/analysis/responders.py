@@ -41,7 +41,7 @@ wilson_interval`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -141,7 +141,7 @@ class ResponderResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per visit (the :class:`ResponderRow` fields), for CSV export."""
-        return rows_frame(self.rows, [f.name for f in fields(ResponderRow)])
+        return rows_frame(self.rows, ResponderRow)
 
 
 def _reduction_pct(base: pd.Series, now: pd.Series) -> pd.Series:

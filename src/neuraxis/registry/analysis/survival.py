@@ -26,19 +26,18 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from neuraxis._validate import NeuraxisInputError, check_option, check_range
-from neuraxis.registry.analysis.intervals import DictRow, json_ready
+from neuraxis.registry.analysis.intervals import DictRow, json_ready, rows_frame
 from neuraxis.registry.analysis.tables import (
     DAYS_PER_MONTH,
     check_confidence,
     lifelines,
     one_row_per,
-    pandas,
     require_columns,
     row_label,
     table,
@@ -151,11 +150,7 @@ class CurvesResult:
         """The curves as one tidy table: ``which='at'`` (the requested times) or
         ``'steps'`` (every step), one row per curve and time."""
         which = check_option("which", which, ("at", "steps"))
-        pd = pandas()
-        cols = [f.name for f in fields(CurvePoint)]
-        return pd.DataFrame([{c: getattr(p, c) for c in cols}
-                             for cur in self.curves for p in getattr(cur, which)],
-                            columns=cols)
+        return rows_frame([p for cur in self.curves for p in getattr(cur, which)], CurvePoint)
 
     def curve(self, label: str) -> Curve:
         """The curve called ``label`` ("did you mean")."""
