@@ -1,7 +1,8 @@
 """Screenings, trials, complications and revisions on SQLite and PostgreSQL: what is
 stored, every refusal, one transaction per write with its audit entry.
 
-Every test takes ``registry_url`` and so runs on both databases (tests/conftest.py).
+Every test takes ``registry_url`` (the ``engine`` fixture through ``registry_engine``)
+and so runs on both databases (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -14,24 +15,19 @@ pytest.importorskip("sqlalchemy")
 pytest.importorskip("alembic")
 
 import sqlalchemy as sa
+from registry_helpers import USER, P, add_first_patient
 
 from neuraxis import NeuraxisInputError
 from neuraxis.registry import clinical, db, records
 from neuraxis.registry.models import AuditEntry, Complication, Revision, Screening, Trial
 
-USER = "test-user"
-P = {"site": "S01", "local_id": "P001"}
 TOMORROW = dt.date.today() + dt.timedelta(days=1)
 
 
 @pytest.fixture
-def engine(registry_url: str):
-    eng = db.connect(registry_url)
-    db.upgrade(eng)
-    records.add_patient(eng, **P, birth_year=1966, consent=True, diagnoses=("FBSS",),
-                        user=USER)
-    yield eng
-    eng.dispose()
+def engine(registry_engine):
+    add_first_patient(registry_engine)
+    return registry_engine
 
 
 def _rows(engine, model) -> list:

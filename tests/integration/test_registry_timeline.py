@@ -8,22 +8,20 @@ import pytest
 pytest.importorskip("sqlalchemy")
 pytest.importorskip("alembic")
 
+from registry_helpers import USER, P, add_first_patient
+
 from neuraxis import NeuraxisInputError
-from neuraxis.registry import clinical, db, records
+from neuraxis.registry import clinical, records
 from neuraxis.registry.export import read_registry
 from neuraxis.registry.timeline import list_patients, patient_timeline
 
-USER = "test-user"
-P = {"site": "S01", "local_id": "P001"}
 ODI = {f"q{k}": 1 for k in range(1, 11)}
 
 
 @pytest.fixture
-def engine(registry_url: str):
-    eng = db.connect(registry_url)
-    db.upgrade(eng)
-    records.add_patient(eng, **P, birth_year=1966, consent=True, diagnoses=("FBSS",),
-                        user=USER)
+def engine(registry_engine):
+    eng = registry_engine
+    add_first_patient(eng)
     records.add_patient(eng, site="S01", local_id="P002", birth_year=1970, consent=True,
                         user=USER)
     clinical.add_trial(eng, **P, therapy="scs", start_date="2024-12-01",
@@ -41,8 +39,7 @@ def engine(registry_url: str):
                               serious=False, relation="probable", implant_id=imp, user=USER)
     clinical.add_revision(eng, implant_id=imp, date="2025-06-01", kind="revision",
                           reason="lead_migration", user=USER)
-    yield eng
-    eng.dispose()
+    return eng
 
 
 def test_the_timeline_holds_every_kind_of_record(engine) -> None:
