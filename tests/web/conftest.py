@@ -91,7 +91,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, _template_db: Path, shared_cac
     mp = pytest.MonkeyPatch()
     mp.setenv("NEURAXIS_CACHE_DIR", str(shared_cache_dir))
     app = create_app(db_url=url, single_user=False,
-                     sweeps_dir=str(tmp_path_factory.mktemp("sweeps")), sweep_workers=2)
+                     sweeps_dir=str(tmp_path_factory.mktemp("sweeps")), sweep_workers=1)
     yield app
     st = getattr(app.state, "scs", None)
     if st is not None:

@@ -266,6 +266,14 @@ def test_upload_a_scenario_then_run_and_cancel_its_uncertainty_sweep(driver, ser
             f"return document.getElementById('{i}').naturalWidth") > 0, 30, f"the {img} image")
     driver.execute_script("document.getElementById('scs-sweep-status').scrollIntoView()")
     shot(driver, shots, "scs_sweep_done")
+    # the same sweep asked again answers at once with its outputs (no job, no cluster)
+    driver.execute_script("document.querySelector('#scs-sweep-status .sweep-view')"
+                          ".setAttribute('data-seen', '1')")
+    by_css(driver, "#scs-sweep-run").click()
+    wait(driver, lambda d: attr(d, "#scs-sweep-status .sweep-view", "data-finished") == "1"
+         and attr(d, "#scs-sweep-status .sweep-view", "data-seen") is None, 10,
+         "the finished sweep again")
+    assert attr(driver, "#scs-sweep-status .sweep-view", "data-sweep-id") == sid
 
     # a bigger sweep (N = 2, 6 runs), cancelled from its progress bar
     Select(by_css(driver, "#scs-sweep-n")).select_by_value("2")

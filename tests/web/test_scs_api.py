@@ -113,7 +113,7 @@ def test_status_scenarios_and_refusals(alice):
     assert st["available"] is True and st["optimiser"]["available"] is False
     sweep = st["uncertainty"]
     assert sweep["available"] is True and sweep["max_runs"] == 256
-    assert sweep["cluster"] == "local, 2 workers"
+    assert sweep["cluster"] == "local, 1 worker"
     assert "neuraxis scs uncertainty" in sweep["command_line"]
     names = [s["name"] for s in c.get("/api/scs/scenarios").json()["scenarios"]]
     assert EXAMPLE in names and "scs_paddle_565_t9_lateral" in names

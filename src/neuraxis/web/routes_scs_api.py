@@ -98,7 +98,8 @@ def scs_status(request: Request, user: Runner) -> Response:
                      "optimiser": {"available": False, "message": OPTIMISER_NOTE},
                      "uncertainty": {"available": True, "max_runs": settings.sweep_max_runs,
                                      "cluster": settings.sweep_scheduler or
-                                     f"local, {settings.sweep_workers} workers",
+                                     f"local, {settings.sweep_workers} worker"
+                                     + ("s" if settings.sweep_workers != 1 else ""),
                                      "command_line": UNCERTAINTY_CLI.format(
                                          scenario="SCENARIO.yaml")},
                      "scenario_max_bytes": SCENARIO_MAX_BYTES})
