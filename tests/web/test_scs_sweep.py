@@ -1,5 +1,6 @@
 """The uncertainty sweep from the SCS page, through FastAPI's test client: refusals before
-any work, the form's job, cancel within seconds, resume, who sees a sweep, the settings.
+any work, the form's job (the same request: the same job), cancel within seconds, who sees
+a sweep, delete, a sweeps folder it cannot write, the settings, the shutdown.
 
 A sweep run to its end, with the view of its outputs, is the browser test's
 (``test_browser_app.py``); here nothing waits for a finished sweep. The app, alice's login
